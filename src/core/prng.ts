@@ -2,9 +2,11 @@
 // for a given seed, so a failing run can be replayed with SEED=<n>.
 
 export class Prng {
+  readonly seed: number;
   private state: number;
 
-  constructor(readonly seed: number) {
+  constructor(seed: number) {
+    this.seed = seed;
     this.state = seed >>> 0;
   }
 
