@@ -3,9 +3,7 @@
 // itself needs, and it re-checks the relations between fields when a log opens.
 import { DbError } from '../../core/errors.ts';
 import { SEGMENT_BYTES_DEFAULT, SEGMENT_BYTES_MAX, SEGMENT_BYTES_MIN } from '../../core/limits.ts';
-
-export type FsyncPolicy = 'always' | 'interval' | 'never';
-export type BacklogPolicy = 'block' | 'drop_oldest';
+import type { BacklogPolicy, FsyncPolicy, StreamSettings } from '../catalog/stream-settings.ts';
 
 export interface LogSettings {
   /** always: an append resolves after its group's fdatasync; interval: after the write, with an
@@ -55,4 +53,18 @@ export function checkLogSettings(settings: LogSettings): void {
       throw new DbError('INVALID_SETTING', `${key} must be a non-negative integer, got ${settings[key]}`);
     }
   }
+}
+
+/** The log's view of a stream's (validated, snake_case) catalog settings. */
+export function logSettingsOf(settings: StreamSettings): LogSettings {
+  return {
+    fsync: settings.fsync,
+    fsyncIntervalMs: settings.fsync_interval_ms,
+    segmentBytes: settings.segment_bytes,
+    retentionMs: settings.retention_ms,
+    retentionBytes: settings.retention_bytes,
+    maxBacklogBytes: settings.max_backlog_bytes,
+    backlogPolicy: settings.backlog_policy,
+    blockTimeoutMs: settings.block_timeout_ms,
+  };
 }

@@ -1,0 +1,64 @@
+// Storage: the data directory as a whole — catalog and stream logs kept consistent, the directory
+// lock refusing a second process, orphan log directories reported and never deleted.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { isDbError } from '../../../src/core/errors.ts';
+import { Storage } from '../../../src/storage/storage.ts';
+import { batchFromRows, rowsOf } from '../../../src/types/batch.ts';
+import { T } from '../../../src/types/data-type.ts';
+import { tempDir } from '../../support/temp-dir.ts';
+
+test('streams created, appended, dropped and reopened through one data directory', async () => {
+  const dataDir = tempDir();
+  const storage = await Storage.open({ dataDir });
+  const stream = await storage.createStream('default', 'sensors', [{ name: 'temp', type: T.float64 }], { segment_bytes: 65536 });
+  assert.deepEqual(stream.columns.map((c) => c.name), ['_tp_time', 'temp'], '_tp_time is added first');
+  const columns = stream.columns.map((c) => ({ name: c.name, type: c.type }));
+  await storage.log('default', 'sensors').append(batchFromRows(columns, [{ _tp_time: 5, temp: 21.5 }]));
+  await storage.createStream('default', 'doomed', [{ name: 'x', type: T.int32 }]);
+  const doomed = storage.catalog.getStream('default', 'doomed');
+  const doomedDir = join(dataDir, 'streams', String(doomed.id));
+  assert.ok(existsSync(doomedDir));
+  await storage.dropStream('default', 'doomed');
+  assert.ok(!existsSync(doomedDir), 'dropping a stream removes its log');
+  assert.throws(() => storage.log('default', 'doomed'), (e) => isDbError(e, 'STREAM_NOT_FOUND'));
+  await storage.close();
+
+  const reopened = await Storage.open({ dataDir });
+  const rows = [];
+  for await (const record of reopened.log('default', 'sensors').read()) rows.push(...rowsOf(record.batch!));
+  assert.deepEqual(rows, [{ _tp_time: 5, temp: 21.5 }]);
+  assert.equal(reopened.log('default', 'sensors').settings.segmentBytes, 65536, 'stream settings reach the log');
+  assert.deepEqual(reopened.orphanDirs, []);
+  await reopened.close();
+});
+
+test('a second process cannot open a data directory in use; a dead owner\'s lock is taken over', async () => {
+  const dataDir = tempDir();
+  const storage = await Storage.open({ dataDir });
+  const script = `import { Storage } from ${JSON.stringify(new URL('../../../src/storage/storage.ts', import.meta.url).href)};
+try { await Storage.open({ dataDir: ${JSON.stringify(dataDir)} }); console.log('opened'); }
+catch (e) { console.log(e.code); }`;
+  const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' });
+  assert.equal(child.stdout.trim(), 'DATA_DIR_LOCKED', child.stderr);
+  await assert.rejects(Storage.open({ dataDir }), (e) => isDbError(e, 'DATA_DIR_LOCKED'));
+  await storage.close();
+  // A lock left by a process that died is taken over.
+  const dead = spawnSync(process.execPath, ['-e', 'console.log(process.pid)'], { encoding: 'utf8' });
+  const { writeFileSync } = await import('node:fs');
+  writeFileSync(join(dataDir, 'LOCK'), dead.stdout.trim());
+  const again = await Storage.open({ dataDir });
+  await again.close();
+});
+
+test('log directories unknown to the catalog are reported as orphans and kept', async () => {
+  const dataDir = tempDir();
+  mkdirSync(join(dataDir, 'streams', '999'), { recursive: true });
+  const storage = await Storage.open({ dataDir });
+  assert.deepEqual(storage.orphanDirs, ['999']);
+  assert.ok(existsSync(join(dataDir, 'streams', '999')));
+  await storage.close();
+});
