@@ -19,7 +19,9 @@ import { Catalog } from './catalog/catalog.ts';
 import type { ColumnDef, StreamDef } from './catalog/catalog-types.ts';
 import type { StreamSettingsInput } from './catalog/stream-settings.ts';
 import { logSettingsOf } from './log/log-settings.ts';
-import { StreamLog, type RecoveryReport } from './log/stream-log.ts';
+import { StreamLog, type AppendResult, type RecoveryReport } from './log/stream-log.ts';
+import type { Batch, Origin } from '../types/batch.ts';
+import { formatDataType, sameType } from '../types/data-type.ts';
 
 export interface StorageOptions {
   readonly dataDir: string;
@@ -105,6 +107,16 @@ export class Storage {
     return log;
   }
 
+  /**
+   * Appends a batch to a stream after checking it has exactly the stream's columns, by name and
+   * type, in any order (defaults for omitted columns are the insert path's job, above storage).
+   */
+  async append(database: string, name: string, batch: Batch, options: { origin?: Origin | null } = {}): Promise<AppendResult> {
+    const stream = this.catalog.getStream(database, name);
+    checkBatchSchema(stream, batch);
+    return this.log(database, name).append(batch, options);
+  }
+
   logById(id: number): StreamLog | undefined {
     return this.logs.get(id);
   }
@@ -139,6 +151,27 @@ export class Storage {
 
   private checkOpen(): void {
     if (this.closed) throw new DbError('LOG_CLOSED', `storage at ${this.dataDir} is closed`);
+  }
+}
+
+/** SCHEMA_MISMATCH naming the first difference between a batch and its stream's columns. */
+export function checkBatchSchema(stream: StreamDef, batch: Batch): void {
+  const where = `stream ${stream.database}.${stream.name}`;
+  const byName = new Map(batch.columns.map((c) => [c.name, c]));
+  for (const column of stream.columns) {
+    const given = byName.get(column.name);
+    if (given === undefined) throw new DbError('SCHEMA_MISMATCH', `${where}: batch has no column '${column.name}'`);
+    if (!sameType(given.type, column.type)) {
+      throw new DbError(
+        'SCHEMA_MISMATCH',
+        `${where}: column '${column.name}' is ${formatDataType(column.type)}, batch has ${formatDataType(given.type)}`,
+      );
+    }
+  }
+  if (batch.columns.length !== stream.columns.length) {
+    const known = new Set(stream.columns.map((c) => c.name));
+    const extra = batch.columns.find((c) => !known.has(c.name));
+    throw new DbError('SCHEMA_MISMATCH', `${where}: unknown column '${extra?.name}'`);
   }
 }
 

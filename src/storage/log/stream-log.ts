@@ -13,8 +13,7 @@
 // batches on disk that recovery accepted or a group commit made durable; the active segment is the
 // only one ever written; retention deletes only sealed segments.
 import { open, type FileHandle } from 'node:fs/promises';
-import { mkdirSync, openSync, closeSync, fstatSync, readdirSync, unlinkSync, ftruncateSync, fsyncSync, readSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, unlinkSync } from 'node:fs';
 import { DbError, ioError } from '../../core/errors.ts';
 import { type Clock, systemClock } from '../../core/clock.ts';
 import { APPEND_QUEUE_BYTES_MAX, GROUP_COMMIT_BYTES_MAX, SCAN_READ_BYTES } from '../../core/limits.ts';
@@ -23,8 +22,8 @@ import { type BatchHeader, decodeBatch, decodeBatchHeader, encodeBatch, verifyBa
 import { ConsumerRegistry } from './consumers.ts';
 import { LogIndex } from './log-index.ts';
 import { type LogSettings, LOG_SETTINGS_DEFAULT, checkLogSettings } from './log-settings.ts';
-import { scanSegment } from './recovery.ts';
-import { SEGMENT_HEADER_BYTES, decodeSegmentHeader, encodeSegmentHeader, parseSegmentFileName, segmentPath } from './segment-file.ts';
+import { type RecoveryCut, recoverSegments } from './recovery.ts';
+import { SEGMENT_HEADER_BYTES, encodeSegmentHeader, segmentPath } from './segment-file.ts';
 
 export interface StreamLogOptions {
   readonly dir: string;
@@ -42,14 +41,7 @@ export interface AppendResult {
   readonly endSn: number;
 }
 
-export interface RecoveryCut {
-  readonly segment: string;
-  readonly offset: number;
-  readonly bytesCut: number;
-  readonly reason: string;
-  /** true when the file was truncated (the active segment); false when a sealed segment was left as is. */
-  readonly truncated: boolean;
-}
+export type { RecoveryCut } from './recovery.ts';
 
 export interface RecoveryReport {
   readonly segments: number;
@@ -168,67 +160,7 @@ export class StreamLog {
     const clock = options.clock ?? systemClock;
     mkdirSync(options.dir, { recursive: true });
     const index = new LogIndex();
-    const cuts: RecoveryCut[] = [];
-    const removedFiles: string[] = [];
-    const names = readdirSync(options.dir).sort();
-    for (const name of names) {
-      if (name.endsWith('.tmp')) {
-        unlinkSync(join(options.dir, name));
-        removedFiles.push(name);
-      }
-    }
-    const bases = names.map(parseSegmentFileName).filter((sn): sn is number => sn !== null);
-    const opened: { baseSn: number; path: string; bytes: number; endSn: number; lastAppendMs: number }[] = [];
-    let batches = 0;
-    let rows = 0;
-    for (let s = 0; s < bases.length; s++) {
-      const isLast = s === bases.length - 1;
-      const path = segmentPath(options.dir, bases[s]);
-      const fd = openSync(path, 'r+');
-      try {
-        const fileBytes = fstatSync(fd).size;
-        const headerBytes = Buffer.alloc(SEGMENT_HEADER_BYTES);
-        readSync(fd, headerBytes, 0, SEGMENT_HEADER_BYTES, 0);
-        const header = decodeSegmentHeader(headerBytes.subarray(0, Math.min(fileBytes, SEGMENT_HEADER_BYTES)));
-        if (typeof header === 'string') {
-          if (isLast && fileBytes <= SEGMENT_HEADER_BYTES) {
-            // A segment whose creation was interrupted: it never held a batch.
-            closeSync(fd);
-            unlinkSync(path);
-            removedFiles.push(path);
-            continue;
-          }
-          throw new DbError('SEGMENT_CORRUPT', `${path}: ${header}`, { path });
-        }
-        if (header.baseSn !== bases[s]) {
-          throw new DbError('SEGMENT_CORRUPT', `${path}: header says base sn ${header.baseSn}, file name says ${bases[s]}`);
-        }
-        const segmentId = opened.length;
-        let lastAppendMs = header.createdAtMs;
-        const verify = isLast || options.verify === 'all';
-        const scan = scanSegment(fd, fileBytes, header.baseSn, verify, (b) => {
-          index.push(b.baseSn, b.rowCount, b.minTimeMs, b.maxTimeMs, b.appendTimeMs, segmentId, b.offset, b.byteLength);
-          lastAppendMs = b.appendTimeMs;
-          batches++;
-          rows += b.rowCount;
-        });
-        if (scan.damage !== null) {
-          const truncated = isLast;
-          if (truncated) {
-            ftruncateSync(fd, scan.validBytes);
-            fsyncSync(fd);
-          }
-          cuts.push({ segment: path, offset: scan.damage.offset, bytesCut: fileBytes - scan.validBytes, reason: scan.damage.reason, truncated });
-        }
-        opened.push({ baseSn: header.baseSn, path, bytes: scan.validBytes, endSn: scan.endSn, lastAppendMs });
-      } finally {
-        try {
-          closeSync(fd);
-        } catch {
-          // already closed above when the segment was removed
-        }
-      }
-    }
+    const { opened, cuts, removedFiles, batches, rows } = recoverSegments(options.dir, options.verify === 'all', index);
     if (opened.length === 0) {
       const baseSn = 0;
       const path = segmentPath(options.dir, baseSn);
@@ -474,6 +406,7 @@ export class StreamLog {
     let expectedSn = options.fromSn ?? -1;
     if (options.fromSn !== undefined && options.fromSn < this.firstSn) {
       this.reportGap(options, options.fromSn, this.firstSn);
+      expectedSn = this.firstSn;
     }
     while (id < endLimit) {
       options.signal?.throwIfAborted();
@@ -482,6 +415,7 @@ export class StreamLog {
         const gapFrom = expectedSn >= 0 ? expectedSn : 0;
         id = this.index.firstId;
         this.reportGap(options, gapFrom, this.firstSn);
+        expectedSn = this.firstSn;
       }
       if (id >= this.index.endId) {
         if (options.follow !== true) return;
@@ -525,6 +459,8 @@ export class StreamLog {
         } catch (error) {
           throw new DbError('SEGMENT_CORRUPT', `${segment.path} at byte ${startOffset + entry.at}: ${(error as Error).message}`, {}, { cause: error });
         }
+        // Rows missing between two batches (damage recovery reported at open) are a gap, never skipped silently.
+        if (!timeFiltered && expectedSn >= 0 && header.baseSn > expectedSn) this.reportGap(options, expectedSn, header.baseSn);
         const startRow = expectedSn > header.baseSn ? Math.min(expectedSn - header.baseSn, header.rowCount) : 0;
         expectedSn = header.baseSn + header.rowCount;
         yield { header, batch, bytes, startRow };

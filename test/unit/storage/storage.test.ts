@@ -62,3 +62,21 @@ test('log directories unknown to the catalog are reported as orphans and kept', 
   assert.ok(existsSync(join(dataDir, 'streams', '999')));
   await storage.close();
 });
+
+test('append checks the batch against the stream schema and changes nothing when it differs', async () => {
+  const storage = await Storage.open({ dataDir: tempDir() });
+  const stream = await storage.createStream('default', 'm', [{ name: 'v', type: T.int32 }]);
+  const good = stream.columns.map((c) => ({ name: c.name, type: c.type }));
+  const cases: [string, ReturnType<typeof batchFromRows>, RegExp][] = [
+    ['missing column', batchFromRows([good[0]], [{ _tp_time: 1 }]), /batch has no column 'v'/],
+    ['wrong type', batchFromRows([good[0], { name: 'v', type: T.int64 }], [{ _tp_time: 1, v: 1n }]), /column 'v' is int32, batch has int64/],
+    ['extra column', batchFromRows([...good, { name: 'w', type: T.int32 }], [{ _tp_time: 1, v: 1, w: 2 }]), /unknown column 'w'/],
+  ];
+  for (const [what, batch, message] of cases) {
+    await assert.rejects(storage.append('default', 'm', batch), (e) => isDbError(e, 'SCHEMA_MISMATCH') && message.test((e as Error).message), what);
+  }
+  assert.equal(storage.log('default', 'm').nextSn, 0, 'nothing was appended');
+  const reordered = batchFromRows([good[1], good[0]], [{ _tp_time: 1, v: 7 }]);
+  assert.deepEqual(await storage.append('default', 'm', reordered), { firstSn: 0, endSn: 1 });
+  await storage.close();
+});
