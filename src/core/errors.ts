@@ -50,6 +50,9 @@ export const ERRORS = {
   DATA_DIR_LOCKED: spec(307, 'external', 'no', 'data directory is in use by another process'),
   // 4xx: SQL text.
   SYNTAX_ERROR: spec(400, 'user', 'no', 'syntax error'),
+  // 5xx: statements the grammar knows but this build cannot run yet.
+  NOT_SUPPORTED: spec(500, 'user', 'no', 'not supported yet'),
+  QUERY_CANCELLED: spec(501, 'user', 'no', 'query cancelled'),
   // 9xx: bugs.
   INTERNAL: spec(900, 'internal', 'no', 'internal error'),
 } as const satisfies Record<string, ErrorSpec>;

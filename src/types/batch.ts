@@ -72,6 +72,13 @@ export function rowsOf(batch: Batch): Record<string, Value>[] {
   return rows;
 }
 
+/** Rows as arrays in column order (slow path: results for embedders and tests; int64 as bigint). */
+export function rowArraysOf(batch: Batch): Value[][] {
+  const rows: Value[][] = [];
+  for (let r = 0; r < batch.rowCount; r++) rows.push(batch.vectors.map((v) => valueAt(v, r)));
+  return rows;
+}
+
 export function columnIndex(batch: Batch, name: string): number {
   return batch.columns.findIndex((c) => c.name === name);
 }

@@ -1,0 +1,218 @@
+// Engine columns: the representation expressions and operators compute on. Storage vectors
+// (src/types/vector.ts) are converted once per batch on the way in and once on the way out; inside,
+// every value class has one shape, so each function is written once per class, not per type:
+//
+//   class     SQL types                                              `values`
+//   number    bool, int8…int32, uint8…uint32, float32/64, date,      Float64Array (bool: 0/1; date: days;
+//             datetime, datetime64(3), and int64/uint64 when every   datetime: s; datetime64: ms)
+//             value is exact in a double (|v| < 2^53)
+//   bigint    int64/uint64 columns holding a value beyond 2^53       BigInt64Array / BigUint64Array (as stored;
+//                                                                    arithmetic on them is refused, not rounded)
+//   string    string, uuid                                           string[]
+//   array     array(T)                                               (Value[])[] (slow path)
+//
+// `nulls` is null when no row is NULL, else one byte per row (1 = NULL); the value at a NULL row is
+// zero / '' and carries no meaning. `type` is the SQL type and says nullable(T) when nulls may occur.
+//
+// Invariants: values.length === rowCount (arrays) and nulls?.length === rowCount.
+import { DbError } from '../core/errors.ts';
+import { type DataType, T, formatDataType } from '../types/data-type.ts';
+import { type Value, type Vector, isNull, numbersOf, stringsOf, valueAt, vectorFromValues, fixedArrayOf, formatUuid } from '../types/vector.ts';
+
+export type ColValues = Float64Array | BigInt64Array | BigUint64Array | string[] | Value[][];
+
+export interface Col {
+  readonly type: DataType;
+  readonly values: ColValues;
+  readonly nulls: Uint8Array | null;
+}
+
+export type ValueClass = 'number' | 'bigint' | 'string' | 'array';
+
+/** The type without its nullable wrapper. */
+export function baseType(type: DataType): DataType {
+  return type.kind === 'nullable' ? type.inner : type;
+}
+
+export function isNullableType(type: DataType): boolean {
+  return type.kind === 'nullable';
+}
+
+/** nullable(T) unless T is already nullable or cannot be (arrays). */
+export function nullableOf(type: DataType): DataType {
+  return type.kind === 'nullable' || type.kind === 'array' ? type : T.nullable(type);
+}
+
+export function valueClassOf(type: DataType): Exclude<ValueClass, 'bigint'> {
+  const base = baseType(type);
+  if (base.kind === 'string' || base.kind === 'uuid') return 'string';
+  if (base.kind === 'array') return 'array';
+  return 'number';
+}
+
+export function isNumericType(type: DataType): boolean {
+  return valueClassOf(type) === 'number';
+}
+
+export function isTimeType(type: DataType): boolean {
+  const kind = baseType(type).kind;
+  return kind === 'datetime64' || kind === 'datetime' || kind === 'date';
+}
+
+export function numbersOfCol(col: Col, what: string): Float64Array {
+  if (col.values instanceof Float64Array) return col.values;
+  if (col.values instanceof BigInt64Array || col.values instanceof BigUint64Array) {
+    throw new DbError('INVALID_VALUE', `${what}: int64 values beyond 2^53 cannot be computed on exactly; cast to float64 first`);
+  }
+  throw new DbError('INVALID_ARGUMENT', `${what}: expected a number, got ${formatDataType(col.type)}`);
+}
+
+export function stringsOfCol(col: Col, what: string): string[] {
+  if (Array.isArray(col.values) && (col.values.length === 0 || typeof col.values[0] === 'string')) return col.values as string[];
+  throw new DbError('INVALID_ARGUMENT', `${what}: expected a string, got ${formatDataType(col.type)}`);
+}
+
+export function isNullAt(col: Col, row: number): boolean {
+  return col.nulls !== null && col.nulls[row] === 1;
+}
+
+/** A column of `rowCount` copies of one value (constants, literals). */
+export function constantCol(type: DataType, value: Value, rowCount: number): Col {
+  const nulls = value === null ? new Uint8Array(rowCount).fill(1) : null;
+  const colType = value === null ? nullableOf(type) : type;
+  switch (valueClassOf(type)) {
+    case 'number': {
+      const n = value === null ? 0 : typeof value === 'boolean' ? (value ? 1 : 0) : Number(value);
+      return { type: colType, values: new Float64Array(rowCount).fill(n), nulls };
+    }
+    case 'string':
+      return { type: colType, values: new Array<string>(rowCount).fill(value === null ? '' : String(value)), nulls };
+    case 'array':
+      return { type: colType, values: new Array<Value[]>(rowCount).fill(value === null ? [] : (value as Value[])), nulls };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Storage vector → engine column
+
+export function colFromVector(vector: Vector): Col {
+  const nulls = vector.kind === 'nullable' ? unpackNulls(vector.nulls, vector.rowCount) : null;
+  const inner = vector.kind === 'nullable' ? vector.inner : vector;
+  const type = vector.type;
+  switch (inner.kind) {
+    case 'string':
+      return { type, values: stringsOf(inner), nulls };
+    case 'array': {
+      const values: Value[][] = new Array(vector.rowCount);
+      for (let i = 0; i < vector.rowCount; i++) values[i] = valueAt(inner, i) as Value[];
+      return { type, values, nulls };
+    }
+    case 'fixed': {
+      const base = baseType(type);
+      if (base.kind === 'uuid') {
+        const values = new Array<string>(vector.rowCount);
+        for (let i = 0; i < vector.rowCount; i++) values[i] = formatUuid(inner.data as Uint8Array, i * 16);
+        return { type, values, nulls };
+      }
+      if (inner.data instanceof BigInt64Array || inner.data instanceof BigUint64Array) {
+        const { values, exact } = numbersOf(inner.data);
+        return { type, values: exact ? values : inner.data, nulls };
+      }
+      if (inner.data instanceof Float64Array) return { type, values: inner.data, nulls };
+      return { type, values: new Float64Array(inner.data as ArrayLike<number>), nulls };
+    }
+    case 'nullable':
+      throw new DbError('INTERNAL', 'nullable of nullable');
+  }
+}
+
+function unpackNulls(bitmap: Uint8Array, rowCount: number): Uint8Array | null {
+  let any = false;
+  for (let b = 0; b < bitmap.length && !any; b++) if (bitmap[b] !== 0) any = true;
+  if (!any) return null;
+  const nulls = new Uint8Array(rowCount);
+  for (let i = 0; i < rowCount; i++) nulls[i] = (bitmap[i >>> 3] >>> (i & 7)) & 1;
+  return nulls;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Engine column → storage vector
+
+/** Converts a column to a vector of `type` (the column's own type by default). */
+export function vectorFromCol(col: Col, rowCount: number, type: DataType = col.type): Vector {
+  if (type.kind === 'nullable') {
+    const bitmap = new Uint8Array((rowCount + 7) >>> 3);
+    if (col.nulls !== null) for (let i = 0; i < rowCount; i++) if (col.nulls[i] === 1) bitmap[i >>> 3] |= 1 << (i & 7);
+    return { kind: 'nullable', type, rowCount, nulls: bitmap, inner: vectorFromCol({ ...col, nulls: null }, rowCount, type.inner) };
+  }
+  if (col.nulls !== null) {
+    for (let i = 0; i < rowCount; i++) {
+      if (col.nulls[i] === 1) throw new DbError('INVALID_VALUE', `row ${i + 1}: NULL in a column of non-nullable type ${formatDataType(type)}`);
+    }
+  }
+  switch (type.kind) {
+    case 'string':
+      return vectorFromValues(type, col.values as string[]);
+    case 'uuid':
+    case 'array':
+      return vectorFromValues(type, col.values as Value[]);
+    case 'int64':
+    case 'uint64': {
+      const values = col.values;
+      if (values instanceof BigInt64Array || values instanceof BigUint64Array) {
+        const Ctor = type.kind === 'int64' ? BigInt64Array : BigUint64Array;
+        return { kind: 'fixed', type, rowCount, data: values instanceof Ctor ? values : Ctor.from(values as Iterable<bigint>) };
+      }
+      const numbers = values as Float64Array;
+      const data = type.kind === 'int64' ? new BigInt64Array(rowCount) : new BigUint64Array(rowCount);
+      for (let i = 0; i < rowCount; i++) {
+        const n = numbers[i];
+        if (!Number.isInteger(n)) throw new DbError('INVALID_VALUE', `row ${i + 1}: ${n} is not a valid ${type.kind}`);
+        data[i] = BigInt(n);
+      }
+      return { kind: 'fixed', type, rowCount, data };
+    }
+    default: {
+      const numbers = col.values as Float64Array;
+      if (type.kind === 'float64' || type.kind === 'datetime64') return { kind: 'fixed', type, rowCount, data: numbers };
+      const Ctor = fixedArrayOf(type) as unknown as { from(values: ArrayLike<number>): Vector & { length: number } };
+      return { kind: 'fixed', type, rowCount, data: Ctor.from(numbers) as never };
+    }
+  }
+}
+
+/** A column's value at `row` as a user-facing Value (slow path: formatting, keys, tests). */
+export function colValueAt(col: Col, row: number): Value {
+  if (col.nulls !== null && col.nulls[row] === 1) return null;
+  const v = (col.values as ArrayLike<Value>)[row];
+  if (baseType(col.type).kind === 'bool') return v === 1;
+  return v;
+}
+
+/** A column from user-facing values (slow path: group keys, subscripts, literals). */
+export function colFromValues(type: DataType, values: readonly Value[]): Col {
+  const rowCount = values.length;
+  let nulls: Uint8Array | null = null;
+  for (let i = 0; i < rowCount; i++) if (values[i] === null) (nulls ??= new Uint8Array(rowCount))[i] = 1;
+  switch (valueClassOf(type)) {
+    case 'number': {
+      if (values.some((v) => typeof v === 'bigint' && (v > BigInt(Number.MAX_SAFE_INTEGER) || v < -BigInt(Number.MAX_SAFE_INTEGER)))) {
+        const big = baseType(type).kind === 'uint64' ? new BigUint64Array(rowCount) : new BigInt64Array(rowCount);
+        for (let i = 0; i < rowCount; i++) big[i] = values[i] === null ? 0n : BigInt(values[i] as bigint);
+        return { type, values: big, nulls };
+      }
+      const out = new Float64Array(rowCount);
+      for (let i = 0; i < rowCount; i++) {
+        const v = values[i];
+        out[i] = v === null ? 0 : typeof v === 'boolean' ? (v ? 1 : 0) : Number(v);
+      }
+      return { type, values: out, nulls };
+    }
+    case 'string':
+      return { type, values: values.map((v) => (v === null ? '' : String(v))), nulls };
+    case 'array':
+      return { type, values: values.map((v) => (v === null ? [] : (v as Value[]))), nulls };
+  }
+}
+
+export { isNull };

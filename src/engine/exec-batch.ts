@@ -1,0 +1,122 @@
+// ExecBatch: what flows between operators — named engine columns (column.ts) of equal length. A
+// stream's storage batch becomes one on the way into a query (columns decoded once) and a query's
+// output becomes storage batches again for results and inserts.
+//
+// Invariants: schema.length === cols.length; every col holds rowCount values; names may repeat only
+// in a query's final projection (SELECT a, a), never in a scope that resolves names.
+import { type Batch, type Column, makeBatch } from '../types/batch.ts';
+import type { Value } from '../types/vector.ts';
+import { type Col, colFromVector, colValueAt, vectorFromCol } from './column.ts';
+
+export interface ExecBatch {
+  readonly schema: readonly Column[];
+  readonly cols: readonly Col[];
+  readonly rowCount: number;
+}
+
+export function execFromBatch(batch: Batch): ExecBatch {
+  return { schema: batch.columns, cols: batch.vectors.map(colFromVector), rowCount: batch.rowCount };
+}
+
+export function batchFromExec(exec: ExecBatch, schema: readonly Column[] = exec.schema): Batch {
+  return makeBatch(schema, exec.cols.map((col, i) => vectorFromCol(col, exec.rowCount, schema[i].type)));
+}
+
+export function emptyExec(schema: readonly Column[]): ExecBatch {
+  return { schema, cols: schema.map((c) => takeCol({ type: c.type, values: new Float64Array(0), nulls: null }, new Uint32Array(0))), rowCount: 0 };
+}
+
+/** The rows whose indices are listed, in that order. */
+export function takeCol(col: Col, indices: Uint32Array): Col {
+  const n = indices.length;
+  let values: Col['values'];
+  const source = col.values;
+  if (source instanceof Float64Array) {
+    const out = new Float64Array(n);
+    for (let i = 0; i < n; i++) out[i] = source[indices[i]];
+    values = out;
+  } else if (source instanceof BigInt64Array || source instanceof BigUint64Array) {
+    const out = source instanceof BigInt64Array ? new BigInt64Array(n) : new BigUint64Array(n);
+    for (let i = 0; i < n; i++) out[i] = source[indices[i]];
+    values = out;
+  } else {
+    const out = new Array(n);
+    for (let i = 0; i < n; i++) out[i] = (source as unknown[])[indices[i]];
+    values = out as Col['values'];
+  }
+  let nulls: Uint8Array | null = null;
+  if (col.nulls !== null) {
+    nulls = new Uint8Array(n);
+    let any = false;
+    for (let i = 0; i < n; i++) any = (nulls[i] = col.nulls[indices[i]]) === 1 || any;
+    if (!any) nulls = null;
+  }
+  return { type: col.type, values, nulls };
+}
+
+export function takeRows(batch: ExecBatch, indices: Uint32Array): ExecBatch {
+  return { schema: batch.schema, cols: batch.cols.map((c) => takeCol(c, indices)), rowCount: indices.length };
+}
+
+/** Rows where `mask` is 1 (and not NULL). Returns the batch itself when every row passes. */
+export function filterRows(batch: ExecBatch, mask: Col): ExecBatch {
+  const values = mask.values as Float64Array;
+  const nulls = mask.nulls;
+  let count = 0;
+  for (let i = 0; i < batch.rowCount; i++) if (values[i] !== 0 && (nulls === null || nulls[i] === 0)) count++;
+  if (count === batch.rowCount) return batch;
+  const indices = new Uint32Array(count);
+  let k = 0;
+  for (let i = 0; i < batch.rowCount; i++) if (values[i] !== 0 && (nulls === null || nulls[i] === 0)) indices[k++] = i;
+  return takeRows(batch, indices);
+}
+
+export function sliceRows(batch: ExecBatch, start: number, end: number): ExecBatch {
+  if (start === 0 && end >= batch.rowCount) return batch;
+  const indices = new Uint32Array(Math.max(0, Math.min(end, batch.rowCount) - start));
+  for (let i = 0; i < indices.length; i++) indices[i] = start + i;
+  return takeRows(batch, indices);
+}
+
+/** Concatenates batches of one schema. */
+export function concatRows(schema: readonly Column[], batches: readonly ExecBatch[]): ExecBatch {
+  if (batches.length === 1) return batches[0];
+  const total = batches.reduce((sum, b) => sum + b.rowCount, 0);
+  const cols: Col[] = schema.map((column, c) => {
+    const first = batches[0]?.cols[c];
+    const anyNulls = batches.some((b) => b.cols[c].nulls !== null);
+    const nulls = anyNulls ? new Uint8Array(total) : null;
+    let values: Col['values'];
+    if (first === undefined || first.values instanceof Float64Array) {
+      const out = new Float64Array(total);
+      let at = 0;
+      for (const b of batches) {
+        const v = b.cols[c].values;
+        if (v instanceof Float64Array) out.set(v, at);
+        else for (let i = 0; i < b.rowCount; i++) out[at + i] = Number((v as ArrayLike<unknown>)[i]);
+        at += b.rowCount;
+      }
+      values = out;
+    } else {
+      const out: unknown[] = [];
+      for (const b of batches) for (let i = 0; i < b.rowCount; i++) out.push((b.cols[c].values as ArrayLike<unknown>)[i]);
+      values = (first.values instanceof BigInt64Array ? BigInt64Array.from(out as bigint[]) : first.values instanceof BigUint64Array ? BigUint64Array.from(out as bigint[]) : out) as Col['values'];
+    }
+    if (nulls !== null) {
+      let at = 0;
+      for (const b of batches) {
+        if (b.cols[c].nulls !== null) nulls.set(b.cols[c].nulls!, at);
+        at += b.rowCount;
+      }
+    }
+    return { type: first?.type ?? column.type, values, nulls };
+  });
+  return { schema, cols, rowCount: total };
+}
+
+/** Row objects (slow path: tests and text formats). */
+export function execRows(batch: ExecBatch): Value[][] {
+  const rows: Value[][] = [];
+  for (let r = 0; r < batch.rowCount; r++) rows.push(batch.cols.map((c) => colValueAt(c, r)));
+  return rows;
+}

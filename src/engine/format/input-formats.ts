@@ -1,0 +1,123 @@
+// Row input formats for `INSERT … FORMAT <name> <data>` (and, later, the HTTP API's insert body):
+// JSONEachRow (one JSON object per line, keys are column names), CSV (RFC 4180 quoting; fields by
+// position), TabSeparated (ClickHouse escaping, \N for NULL). Each returns rows of loose values
+// (strings, numbers, booleans, null, arrays) keyed by column; typing happens in insert.ts.
+// Errors name the line (1-based) and what was wrong, and nothing is written.
+import { DbError } from '../../core/errors.ts';
+
+export type LooseValue = string | number | boolean | null | LooseValue[] | { [key: string]: unknown };
+
+export interface ParsedRows {
+  /** Column names given by the data (JSONEachRow) or null (positional formats). */
+  readonly rows: readonly (Readonly<Record<string, LooseValue>> | readonly LooseValue[])[];
+  readonly positional: boolean;
+}
+
+export const INPUT_FORMATS = ['JSONEachRow', 'CSV', 'CSVWithNames', 'TabSeparated', 'TSV', 'TabSeparatedWithNames', 'TSVWithNames'] as const;
+
+export function parseInputRows(format: string, data: string): { names: string[] | null; rows: (Record<string, LooseValue> | LooseValue[])[] } {
+  const name = INPUT_FORMATS.find((f) => f.toLowerCase() === format.toLowerCase());
+  switch (name) {
+    case 'JSONEachRow':
+      return { names: null, rows: parseJsonEachRow(data) };
+    case 'CSV':
+      return { names: null, rows: parseCsv(data) };
+    case 'CSVWithNames': {
+      const rows = parseCsv(data);
+      return { names: (rows.shift() ?? []).map(String), rows };
+    }
+    case 'TabSeparated':
+    case 'TSV':
+      return { names: null, rows: parseTsv(data) };
+    case 'TabSeparatedWithNames':
+    case 'TSVWithNames': {
+      const rows = parseTsv(data);
+      return { names: (rows.shift() ?? []).map(String), rows };
+    }
+    default:
+      throw new DbError('INVALID_ARGUMENT', `unknown input format '${format}'; supported: ${INPUT_FORMATS.join(', ')}`);
+  }
+}
+
+function parseJsonEachRow(data: string): Record<string, LooseValue>[] {
+  const rows: Record<string, LooseValue>[] = [];
+  const lines = data.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i].trim();
+    if (line === '' || line === ',') continue;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(line.endsWith(',') ? line.slice(0, -1) : line);
+    } catch (error) {
+      throw new DbError('INVALID_VALUE', `JSONEachRow line ${i + 1}: ${(error as Error).message}`, { line: i + 1 });
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      throw new DbError('INVALID_VALUE', `JSONEachRow line ${i + 1}: expected a JSON object, got ${line.slice(0, 40)}`, { line: i + 1 });
+    }
+    rows.push(parsed as Record<string, LooseValue>);
+  }
+  return rows;
+}
+
+function parseCsv(data: string): LooseValue[][] {
+  const rows: LooseValue[][] = [];
+  let row: LooseValue[] = [];
+  let field = '';
+  let quoted = false;
+  let wasQuoted = false;
+  let line = 1;
+  const endField = () => {
+    row.push(!wasQuoted && field === '\\N' ? null : field);
+    field = '';
+    wasQuoted = false;
+  };
+  for (let i = 0; i < data.length; i++) {
+    const c = data[i];
+    if (quoted) {
+      if (c === '"') {
+        if (data[i + 1] === '"') {
+          field += '"';
+          i++;
+        } else quoted = false;
+      } else {
+        if (c === '\n') line++;
+        field += c;
+      }
+      continue;
+    }
+    if (c === '"' && field === '') {
+      quoted = true;
+      wasQuoted = true;
+    } else if (c === ',') endField();
+    else if (c === '\n' || c === '\r') {
+      if (c === '\r' && data[i + 1] === '\n') i++;
+      if (field !== '' || row.length > 0 || wasQuoted) {
+        endField();
+        rows.push(row);
+      }
+      row = [];
+      line++;
+    } else field += c;
+  }
+  if (quoted) throw new DbError('INVALID_VALUE', `CSV line ${line}: unterminated quoted field`, { line });
+  if (field !== '' || row.length > 0 || wasQuoted) {
+    endField();
+    rows.push(row);
+  }
+  return rows;
+}
+
+function parseTsv(data: string): LooseValue[][] {
+  const rows: LooseValue[][] = [];
+  for (const line of data.split('\n')) {
+    if (line === '') continue;
+    rows.push(
+      line.replace(/\r$/, '').split('\t').map((field) =>
+        field === '\\N'
+          ? null
+          : field.replace(/\\(.)/g, (_m, ch: string) => ({ t: '\t', n: '\n', r: '\r', '\\': '\\', '0': '\0', "'": "'" })[ch] ?? ch),
+      ),
+    );
+  }
+  return rows;
+}

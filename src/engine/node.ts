@@ -1,0 +1,230 @@
+// The embedded node: one data directory, SQL in, results out. This is the library entry point
+// (`openNode({ dataDir })`) that the server, the CLI and the tests use.
+//
+// execute(sql) runs exactly one statement and returns:
+//   - { kind: 'rows' }   for bounded queries and SHOW/DESCRIBE: all result batches;
+//   - { kind: 'stream' } for streaming queries: an async iterator of batches that runs until the
+//     query ends (LIMIT), is cancelled (cancel() or the caller's AbortSignal), or the node closes;
+//   - { kind: 'ok' }     for everything else, with the number of rows written by an INSERT.
+// A session keeps the current database across statements (USE db).
+import { type Clock, systemClock } from '../core/clock.ts';
+import { DbError } from '../core/errors.ts';
+import { type Statement, parseStatement, parseStatements } from '../sql/index.ts';
+import { Storage } from '../storage/storage.ts';
+import { type Batch, type Column, rowArraysOf } from '../types/batch.ts';
+import type { Value } from '../types/vector.ts';
+import { colFromValues } from './column.ts';
+import { QUERY_RESULT_ROWS_MAX } from './engine-limits.ts';
+import { type ExecBatch, batchFromExec } from './exec-batch.ts';
+import type { EvalContext } from './functions/function.ts';
+import { type PlanEnv, type QueryStats, planQuery } from './plan/select-planner.ts';
+import { type RowSet, createStream, describeStream, executeDdl, showCreateStream, showDatabases, showStreams } from './statements/ddl.ts';
+import { executeInsert } from './statements/insert.ts';
+
+export interface NodeOptions {
+  readonly dataDir: string;
+  readonly clock?: Clock;
+}
+
+export interface ExecuteOptions {
+  /** Current database (default: the session's, initially 'default'). */
+  readonly database?: string;
+  /** Query parameters for `{name:Type}` placeholders. */
+  readonly params?: Readonly<Record<string, Value>>;
+  readonly signal?: AbortSignal;
+}
+
+export type ExecuteResult =
+  | { readonly kind: 'rows'; readonly schema: readonly Column[]; readonly batches: readonly Batch[]; readonly rowCount: number }
+  | {
+      readonly kind: 'stream';
+      readonly schema: readonly Column[];
+      readonly batches: AsyncIterable<Batch>;
+      readonly stats: QueryStats;
+      cancel(): void;
+    }
+  | { readonly kind: 'ok'; readonly writtenRows: number };
+
+export class Session {
+  database = 'default';
+  private readonly node: TributaryNode;
+
+  constructor(node: TributaryNode) {
+    this.node = node;
+  }
+
+  execute(sql: string, options: ExecuteOptions = {}): Promise<ExecuteResult> {
+    return this.executeStatement(parseStatement(sql), options);
+  }
+
+  /** Runs several `;`-separated statements in order; returns each result (streams are not allowed here). */
+  async executeAll(sql: string, options: ExecuteOptions = {}): Promise<ExecuteResult[]> {
+    const results: ExecuteResult[] = [];
+    for (const statement of parseStatements(sql)) results.push(await this.executeStatement(statement, options));
+    return results;
+  }
+
+  /** Runs a bounded query and returns its rows (slow path: tests, small results). */
+  async query(sql: string, options: ExecuteOptions = {}): Promise<{ schema: readonly Column[]; rows: Value[][] }> {
+    const result = await this.execute(sql, options);
+    if (result.kind === 'stream') {
+      result.cancel();
+      throw new DbError('INVALID_ARGUMENT', 'query() needs a bounded query; this one streams (use table(stream) or LIMIT)');
+    }
+    if (result.kind === 'ok') return { schema: [], rows: [] };
+    const rows: Value[][] = [];
+    for (const batch of result.batches) rows.push(...rowArraysOf(batch));
+    return { schema: result.schema, rows };
+  }
+
+  async executeStatement(statement: Statement, options: ExecuteOptions): Promise<ExecuteResult> {
+    const storage = this.node.storage;
+    const database = options.database ?? this.database;
+    const env: PlanEnv = {
+      storage,
+      database,
+      context: { nowMs: this.node.clock.nowMs() } satisfies EvalContext,
+      params: new Map(Object.entries(options.params ?? {})),
+      clock: this.node.clock,
+    };
+    const signal = options.signal ?? new AbortController().signal;
+    switch (statement.kind) {
+      case 'Select':
+      case 'Union':
+        return this.node.runQuery(statement, env, signal);
+      case 'Insert':
+        return { kind: 'ok', writtenRows: (await executeInsert(statement, env, signal)).rows };
+      case 'CreateStream':
+        await createStream(statement, storage, database, env.context);
+        return ok();
+      case 'CreateDatabase':
+      case 'DropDatabase':
+      case 'DropStream':
+        await executeDdl(statement, storage, database);
+        return ok();
+      case 'Use':
+        if (storage.catalog.findDatabase(statement.database) === undefined) throw new DbError('DATABASE_NOT_FOUND', statement.database);
+        this.database = statement.database;
+        return ok();
+      case 'ShowDatabases':
+        return rowSet(showDatabases(storage));
+      case 'ShowStreams':
+        return rowSet(showStreams(storage, statement.database ?? database));
+      case 'ShowCreate':
+        if (statement.objectType !== null && statement.objectType !== 'STREAM') {
+          throw new DbError('NOT_SUPPORTED', `SHOW CREATE ${statement.objectType}`);
+        }
+        return rowSet(showCreateStream(storage, statement.name.parts, database));
+      case 'Describe':
+        return rowSet(describeStream(storage, statement.name.parts, database));
+      default:
+        throw new DbError('NOT_SUPPORTED', `${statement.kind} statements (they arrive with the server, external stream and pipe stages)`);
+    }
+  }
+}
+
+function ok(writtenRows = 0): ExecuteResult {
+  return { kind: 'ok', writtenRows };
+}
+
+function rowSet(set: RowSet): ExecuteResult {
+  const exec: ExecBatch = {
+    schema: set.schema,
+    cols: set.schema.map((c, i) => colFromValues(c.type, set.rows.map((r) => r[i]))),
+    rowCount: set.rows.length,
+  };
+  return { kind: 'rows', schema: set.schema, batches: [batchFromExec(exec)], rowCount: set.rows.length };
+}
+
+export class TributaryNode {
+  readonly storage: Storage;
+  readonly clock: Clock;
+  private readonly running = new Set<AbortController>();
+  private readonly defaultSession: Session;
+
+  private constructor(storage: Storage, clock: Clock) {
+    this.storage = storage;
+    this.clock = clock;
+    this.defaultSession = new Session(this);
+  }
+
+  static async open(options: NodeOptions): Promise<TributaryNode> {
+    const clock = options.clock ?? systemClock;
+    const storage = await Storage.open({ dataDir: options.dataDir, clock });
+    return new TributaryNode(storage, clock);
+  }
+
+  session(): Session {
+    return new Session(this);
+  }
+
+  execute(sql: string, options: ExecuteOptions = {}): Promise<ExecuteResult> {
+    return this.defaultSession.execute(sql, options);
+  }
+
+  executeAll(sql: string, options: ExecuteOptions = {}): Promise<ExecuteResult[]> {
+    return this.defaultSession.executeAll(sql, options);
+  }
+
+  query(sql: string, options: ExecuteOptions = {}): Promise<{ schema: readonly Column[]; rows: Value[][] }> {
+    return this.defaultSession.query(sql, options);
+  }
+
+  /** @internal Runs a planned SELECT: collects bounded results, or hands out a cancellable stream. */
+  async runQuery(statement: Parameters<typeof planQuery>[0], env: PlanEnv, callerSignal: AbortSignal): Promise<ExecuteResult> {
+    const plan = planQuery(statement, env);
+    const controller = new AbortController();
+    const onAbort = () => controller.abort(new DbError('QUERY_CANCELLED', 'cancelled by the caller'));
+    if (callerSignal.aborted) onAbort();
+    callerSignal.addEventListener('abort', onAbort, { once: true });
+    this.running.add(controller);
+    const release = () => {
+      callerSignal.removeEventListener('abort', onAbort);
+      this.running.delete(controller);
+    };
+    if (!plan.streaming) {
+      try {
+        const batches: Batch[] = [];
+        let rowCount = 0;
+        for await (const batch of plan.run(controller.signal)) {
+          rowCount += batch.rowCount;
+          if (rowCount > QUERY_RESULT_ROWS_MAX) throw new DbError('LIMIT_EXCEEDED', `result has more than QUERY_RESULT_ROWS_MAX (${QUERY_RESULT_ROWS_MAX}) rows; add a LIMIT`);
+          batches.push(batchFromExec(batch, plan.schema));
+        }
+        return { kind: 'rows', schema: plan.schema, batches, rowCount };
+      } finally {
+        controller.abort();
+        release();
+      }
+    }
+    const schema = plan.schema;
+    async function* stream(): AsyncGenerator<Batch> {
+      const batches = plan.run(controller.signal);
+      try {
+        for (;;) {
+          const next = await batches.next();
+          if (next.done === true) return;
+          if (next.value.rowCount > 0) yield batchFromExec(next.value, schema);
+        }
+      } catch (error) {
+        if (!controller.signal.aborted) throw error;
+      } finally {
+        // Abort first: it wakes reads blocked at the tail of a log, so unwinding cannot wait on them.
+        controller.abort();
+        await batches.return(undefined).catch(() => undefined);
+        release();
+      }
+    }
+    return { kind: 'stream', schema, batches: stream(), stats: plan.stats, cancel: () => controller.abort() };
+  }
+
+  /** Cancels running queries and closes the data directory. */
+  async close(): Promise<void> {
+    for (const controller of this.running) controller.abort(new DbError('QUERY_CANCELLED', 'node closing'));
+    await this.storage.close();
+  }
+}
+
+export function openNode(options: NodeOptions): Promise<TributaryNode> {
+  return TributaryNode.open(options);
+}

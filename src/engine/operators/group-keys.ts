@@ -1,0 +1,71 @@
+// Group keys: maps each row's key (one or more key columns) to a dense group id, keeping each
+// group's key values for output. One Map lookup per row; single numeric or string keys use the
+// value itself as the Map key, composite keys a joined string. NULL is a key value of its own.
+import type { Value } from '../../types/vector.ts';
+import { type Col, colValueAt } from '../column.ts';
+
+const NULL_KEY = '\u0000null';
+
+export class GroupKeys {
+  private readonly ids = new Map<unknown, number>();
+  /** keyValues[k][g]: value of key column k in group g. */
+  readonly keyValues: Value[][];
+  private count = 0;
+
+  constructor(keyCount: number) {
+    this.keyValues = Array.from({ length: keyCount }, () => []);
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** Group id of every row; rows whose `skip[i]` is 1 get -1. */
+  assign(keys: readonly Col[], rowCount: number, skip: Uint8Array | null = null): Int32Array {
+    const groups = new Int32Array(rowCount);
+    if (keys.length === 0) {
+      if (this.count === 0) this.count = 1;
+      if (skip !== null) for (let i = 0; i < rowCount; i++) groups[i] = skip[i] === 1 ? -1 : 0;
+      return groups;
+    }
+    if (keys.length === 1) {
+      const key = keys[0];
+      const values = key.values as ArrayLike<unknown>;
+      const nulls = key.nulls;
+      for (let i = 0; i < rowCount; i++) {
+        if (skip !== null && skip[i] === 1) {
+          groups[i] = -1;
+          continue;
+        }
+        const k = nulls !== null && nulls[i] === 1 ? NULL_KEY : values[i];
+        let id = this.ids.get(k);
+        if (id === undefined) {
+          id = this.count++;
+          this.ids.set(k, id);
+          this.keyValues[0].push(colValueAt(key, i));
+        }
+        groups[i] = id;
+      }
+      return groups;
+    }
+    for (let i = 0; i < rowCount; i++) {
+      if (skip !== null && skip[i] === 1) {
+        groups[i] = -1;
+        continue;
+      }
+      let k = '';
+      for (const key of keys) {
+        const v = key.nulls !== null && key.nulls[i] === 1 ? NULL_KEY : (key.values as ArrayLike<unknown>)[i];
+        k += `${typeof v === 'string' ? 's' : 'n'}${String(v).length}:${String(v)}|`;
+      }
+      let id = this.ids.get(k);
+      if (id === undefined) {
+        id = this.count++;
+        this.ids.set(k, id);
+        for (let c = 0; c < keys.length; c++) this.keyValues[c].push(colValueAt(keys[c], i));
+      }
+      groups[i] = id;
+    }
+    return groups;
+  }
+}

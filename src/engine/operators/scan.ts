@@ -1,0 +1,56 @@
+// Scan: the source of a query over a local stream. Reads the stream log (bounded: up to the end as
+// it was when the query began; streaming: then follows new appends), converts only the columns the
+// query uses, adds requested virtual columns, and honours a seek (start sn / event time) and, for
+// bounded scans, an event-time range that lets the log skip whole batches by its index.
+import { DbError } from '../../core/errors.ts';
+import type { StreamLog } from '../../storage/log/stream-log.ts';
+import { type VirtualColumnName, virtualVector } from '../../storage/log/virtual-columns.ts';
+import type { Column } from '../../types/batch.ts';
+import { type Col, colFromVector } from '../column.ts';
+import { type ExecBatch, sliceRows } from '../exec-batch.ts';
+
+export interface ScanOptions {
+  readonly log: StreamLog;
+  readonly streaming: boolean;
+  /** Output columns: stored columns by name, then virtual ones. */
+  readonly schema: readonly Column[];
+  readonly fromSn?: number;
+  readonly fromTimeMs?: number;
+  readonly minTimeMs?: number;
+  readonly maxTimeMs?: number;
+  readonly signal: AbortSignal;
+  /** Called with the number of rows removed by retention before the scan reached them. */
+  readonly onGap?: (fromSn: number, toSn: number) => void;
+}
+
+const VIRTUAL = new Set<string>(['_tp_sn', '_tp_index_time']);
+
+export async function* scan(options: ScanOptions): AsyncGenerator<ExecBatch> {
+  const reads = options.log.read({
+    fromSn: options.fromSn,
+    fromTimeMs: options.fromSn === undefined ? options.fromTimeMs : undefined,
+    minTimeMs: options.streaming ? undefined : options.minTimeMs,
+    maxTimeMs: options.streaming ? undefined : options.maxTimeMs,
+    follow: options.streaming,
+    signal: options.signal,
+    onGap: options.onGap ?? (() => undefined),
+  });
+  try {
+    for await (const record of reads) {
+      const batch = record.batch!;
+      const cols: Col[] = options.schema.map((column) => {
+        if (VIRTUAL.has(column.name)) return colFromVector(virtualVector(column.name as VirtualColumnName, record.header));
+        const index = batch.columns.findIndex((c) => c.name === column.name);
+        if (index < 0) {
+          throw new DbError('SCHEMA_MISMATCH', `stream ${options.log.name}: a stored batch at sn ${record.header.baseSn} has no column '${column.name}'`);
+        }
+        return colFromVector(batch.vectors[index]);
+      });
+      const exec: ExecBatch = { schema: options.schema, cols, rowCount: batch.rowCount };
+      yield record.startRow > 0 ? sliceRows(exec, record.startRow, exec.rowCount) : exec;
+    }
+  } catch (error) {
+    if (options.signal.aborted) return;
+    throw error;
+  }
+}
