@@ -54,6 +54,14 @@ export function takeCol(col: Col, indices: Uint32Array): Col {
   return { type: col.type, values, nulls };
 }
 
+/** Rows [start, end) without copying numeric values (typed-array views). */
+export function sliceCol(col: Col, start: number, end: number): Col {
+  const values = col.values;
+  const sliced = ArrayBuffer.isView(values) ? (values as Float64Array).subarray(start, end) : (values as unknown[]).slice(start, end);
+  const nulls = col.nulls === null ? null : col.nulls.subarray(start, end);
+  return { type: col.type, values: sliced as Col['values'], nulls };
+}
+
 export function takeRows(batch: ExecBatch, indices: Uint32Array): ExecBatch {
   return { schema: batch.schema, cols: batch.cols.map((c) => takeCol(c, indices)), rowCount: indices.length };
 }

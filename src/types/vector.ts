@@ -114,11 +114,24 @@ export function stringAt(vector: Extract<Vector, { kind: 'string' }>, row: numbe
   return utf8.decode(vector.bytes.subarray(start, end));
 }
 
-/** Every string of a string vector, decoded once (for loops that compare or hash strings). */
+const NON_ASCII = /[^\x00-\x7f]/;
+
+/**
+ * Every string of a string vector, decoded once (for loops that compare or hash strings). When the
+ * bytes are all ASCII (the common case for keys and names), the whole payload is decoded with one
+ * native call and rows are substrings of it, which is several times faster than one call per row.
+ */
 export function stringsOf(vector: Extract<Vector, { kind: 'string' }>): string[] {
   const out = new Array<string>(vector.rowCount);
   const buffer = Buffer.from(vector.bytes.buffer, vector.bytes.byteOffset, vector.bytes.byteLength);
   const offsets = vector.offsets;
+  const first = offsets[0];
+  const last = offsets[vector.rowCount];
+  const whole = buffer.toString('latin1', first, last);
+  if (!NON_ASCII.test(whole)) {
+    for (let i = 0; i < vector.rowCount; i++) out[i] = whole.substring(offsets[i] - first, offsets[i + 1] - first);
+    return out;
+  }
   for (let i = 0; i < vector.rowCount; i++) out[i] = buffer.toString('utf8', offsets[i], offsets[i + 1]);
   return out;
 }

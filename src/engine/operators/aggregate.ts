@@ -20,7 +20,7 @@ import { T } from '../../types/data-type.ts';
 import type { Value } from '../../types/vector.ts';
 import type { AggregateImpl, AggregateState } from '../aggregates/aggregate.ts';
 import { type Col, colFromValues } from '../column.ts';
-import type { ExecBatch } from '../exec-batch.ts';
+import { type ExecBatch, sliceCol, takeCol } from '../exec-batch.ts';
 import type { CompiledExpr } from '../expr/compile.ts';
 import type { EvalContext } from '../functions/function.ts';
 import { GroupKeys } from './group-keys.ts';
@@ -91,27 +91,45 @@ export async function* aggregate(input: AsyncIterable<Pulse>, options: Aggregate
     const times = window.time.evaluate(batch, options.context).values as Float64Array;
     const size = window.sizeMs;
     const slide = window.kind === 'hop' ? window.slideMs : size;
-    const starts = new Set<number>();
+    // Bucket rows by window start (a row is in size/slide windows), so each row is visited once
+    // per window it belongs to, not once per window of the batch.
+    const buckets = new Map<number, number[]>();
+    let lastStart = NaN;
+    let lastRows: number[] | undefined;
     let maxTime = -Infinity;
-    const late = new Uint8Array(batch.rowCount);
     for (let i = 0; i < batch.rowCount; i++) {
       const t = times[i];
       if (t > maxTime) maxTime = t;
       const last = Math.floor(t / slide) * slide;
       // A row is late when even its last window has closed.
       if (options.streaming && last + size <= watermark) {
-        late[i] = 1;
         stats.lateRows++;
         continue;
       }
-      for (let s = last; s > t - size; s -= slide) if (!options.streaming || s + size > watermark) starts.add(s);
+      for (let start = last; start > t - size; start -= slide) {
+        if (options.streaming && start + size <= watermark) continue;
+        // Rows usually arrive in time order: consecutive rows share a bucket, so skip the lookup.
+        if (start !== lastStart) {
+          lastRows = buckets.get(start);
+          if (lastRows === undefined) buckets.set(start, (lastRows = []));
+          lastStart = start;
+        }
+        lastRows!.push(i);
+      }
     }
-    for (const start of starts) {
-      const skip = new Uint8Array(batch.rowCount);
-      for (let i = 0; i < batch.rowCount; i++) skip[i] = late[i] === 1 || times[i] < start || times[i] >= start + size ? 1 : 0;
+    for (const [start, rows] of buckets) {
       let set = windows.get(start);
       if (set === undefined) windows.set(start, (set = newSet()));
-      update(set, keyCols, argCols, batch.rowCount, skip);
+      const first = rows[0];
+      const contiguous = rows[rows.length - 1] - first === rows.length - 1;
+      if (rows.length === batch.rowCount) update(set, keyCols, argCols, batch.rowCount, null);
+      else if (contiguous) {
+        const end = first + rows.length;
+        update(set, keyCols.map((c) => sliceCol(c, first, end)), argCols.map((args) => args.map((c) => sliceCol(c, first, end))), rows.length, null);
+      } else {
+        const indices = Uint32Array.from(rows);
+        update(set, keyCols.map((c) => takeCol(c, indices)), argCols.map((args) => args.map((c) => takeCol(c, indices))), indices.length, null);
+      }
     }
     if (options.streaming) {
       watermark = Math.max(watermark, maxTime - options.allowedLatenessMs);
