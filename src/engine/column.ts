@@ -16,6 +16,7 @@
 //
 // Invariants: values.length === rowCount (arrays) and nulls?.length === rowCount.
 import { DbError } from '../core/errors.ts';
+import type { StringInterner } from './string-interner.ts';
 import { type DataType, T, formatDataType } from '../types/data-type.ts';
 import { type Value, type Vector, isNull, numbersOf, stringsOf, valueAt, vectorFromValues, fixedArrayOf, formatUuid } from '../types/vector.ts';
 
@@ -95,13 +96,14 @@ export function constantCol(type: DataType, value: Value, rowCount: number): Col
 // ---------------------------------------------------------------------------------------------
 // Storage vector → engine column
 
-export function colFromVector(vector: Vector): Col {
+/** Converts a storage vector; a query's scans pass their StringInterner so repeated strings are decoded once. */
+export function colFromVector(vector: Vector, interner?: StringInterner): Col {
   const nulls = vector.kind === 'nullable' ? unpackNulls(vector.nulls, vector.rowCount) : null;
   const inner = vector.kind === 'nullable' ? vector.inner : vector;
   const type = vector.type;
   switch (inner.kind) {
     case 'string':
-      return { type, values: stringsOf(inner), nulls };
+      return { type, values: interner === undefined ? stringsOf(inner) : interner.decode(inner.bytes, inner.offsets, inner.rowCount), nulls };
     case 'array': {
       const values: Value[][] = new Array(vector.rowCount);
       for (let i = 0; i < vector.rowCount; i++) values[i] = valueAt(inner, i) as Value[];
@@ -143,7 +145,14 @@ export function vectorFromCol(col: Col, rowCount: number, type: DataType = col.t
   if (type.kind === 'nullable') {
     const bitmap = new Uint8Array((rowCount + 7) >>> 3);
     if (col.nulls !== null) for (let i = 0; i < rowCount; i++) if (col.nulls[i] === 1) bitmap[i >>> 3] |= 1 << (i & 7);
-    return { kind: 'nullable', type, rowCount, nulls: bitmap, inner: vectorFromCol({ ...col, nulls: null }, rowCount, type.inner) };
+    // Fix (SQL corpus): values under NULL rows are meaningless and may be NaN (e.g. `a % b` where b is
+    // NULL); zero them so the integer check of the inner vector does not reject a NULL row.
+    let values = col.values;
+    if (col.nulls !== null && values instanceof Float64Array && col.nulls.includes(1)) {
+      values = Float64Array.from(values);
+      for (let i = 0; i < rowCount; i++) if (col.nulls[i] === 1) values[i] = 0;
+    }
+    return { kind: 'nullable', type, rowCount, nulls: bitmap, inner: vectorFromCol({ ...col, values, nulls: null }, rowCount, type.inner) };
   }
   if (col.nulls !== null) {
     for (let i = 0; i < rowCount; i++) {

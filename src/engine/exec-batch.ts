@@ -15,7 +15,7 @@ export interface ExecBatch {
 }
 
 export function execFromBatch(batch: Batch): ExecBatch {
-  return { schema: batch.columns, cols: batch.vectors.map(colFromVector), rowCount: batch.rowCount };
+  return { schema: batch.columns, cols: batch.vectors.map((vector) => colFromVector(vector)), rowCount: batch.rowCount };
 }
 
 export function batchFromExec(exec: ExecBatch, schema: readonly Column[] = exec.schema): Batch {

@@ -37,6 +37,8 @@ export type WindowSpec =
   | { readonly kind: 'session'; readonly time: CompiledExpr; readonly gapMs: number };
 
 export interface AggregateOptions {
+  /** A WHERE predicate fused into the aggregation: rows where it is not true are skipped, not copied. */
+  readonly filter: CompiledExpr | null;
   readonly keys: readonly CompiledExpr[];
   readonly aggregates: readonly AggregateSpec[];
   readonly window: WindowSpec | null;
@@ -82,10 +84,11 @@ export async function* aggregate(input: AsyncIterable<Pulse>, options: Aggregate
     }
     const batch = pulse.batch;
     if (batch.rowCount === 0) continue;
+    const skip = options.filter === null ? null : skipMask(options.filter.evaluate(batch, options.context), batch.rowCount);
     const keyCols = options.keys.map((k) => k.evaluate(batch, options.context));
     const argCols = options.aggregates.map((a) => a.args.map((arg) => arg.evaluate(batch, options.context)));
     if (window === null) {
-      update(global, keyCols, argCols, batch.rowCount, null);
+      update(global, keyCols, argCols, batch.rowCount, skip);
       continue;
     }
     const times = window.time.evaluate(batch, options.context).values as Float64Array;
@@ -98,6 +101,7 @@ export async function* aggregate(input: AsyncIterable<Pulse>, options: Aggregate
     let lastRows: number[] | undefined;
     let maxTime = -Infinity;
     for (let i = 0; i < batch.rowCount; i++) {
+      if (skip !== null && skip[i] === 1) continue;
       const t = times[i];
       if (t > maxTime) maxTime = t;
       const last = Math.floor(t / slide) * slide;
@@ -158,6 +162,15 @@ export async function* aggregate(input: AsyncIterable<Pulse>, options: Aggregate
   }
 }
 
+/** 1 where the predicate is false or NULL. */
+function skipMask(predicate: Col, rowCount: number): Uint8Array {
+  const values = predicate.values as Float64Array;
+  const nulls = predicate.nulls;
+  const skip = new Uint8Array(rowCount);
+  for (let i = 0; i < rowCount; i++) skip[i] = values[i] === 0 || (nulls !== null && nulls[i] === 1) ? 1 : 0;
+  return skip;
+}
+
 function update(set: GroupSet, keyCols: readonly Col[], argCols: readonly Col[][], rowCount: number, skip: Uint8Array | null): void {
   const groups = set.keys.assign(keyCols, rowCount, skip);
   for (let a = 0; a < set.states.length; a++) set.states[a].update(groups, set.keys.size, argCols[a], rowCount);
@@ -192,8 +205,11 @@ async function* sessionAggregate(
     const keyCols = options.keys.map((k) => k.evaluate(batch, options.context));
     const argCols = options.aggregates.map((a) => a.args.map((arg) => arg.evaluate(batch, options.context)));
     const times = window.time.evaluate(batch, options.context).values as Float64Array;
+    const skip = options.filter === null ? null : skipMask(options.filter.evaluate(batch, options.context), batch.rowCount);
     // Assign rows to sessions, in event-time order within the batch.
-    const order = Array.from({ length: batch.rowCount }, (_, i) => i).sort((a, b) => times[a] - times[b]);
+    const order = Array.from({ length: batch.rowCount }, (_, i) => i)
+      .filter((i) => skip === null || skip[i] === 0)
+      .sort((a, b) => times[a] - times[b]);
     const local = new Map<Session, number>();
     const groups = new Int32Array(batch.rowCount).fill(-1);
     let maxTime = -Infinity;

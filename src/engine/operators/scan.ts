@@ -8,6 +8,7 @@ import { type VirtualColumnName, virtualVector } from '../../storage/log/virtual
 import type { Column } from '../../types/batch.ts';
 import { type Col, colFromVector } from '../column.ts';
 import { type ExecBatch, sliceRows } from '../exec-batch.ts';
+import { StringInterner } from '../string-interner.ts';
 
 export interface ScanOptions {
   readonly log: StreamLog;
@@ -35,6 +36,7 @@ export async function* scan(options: ScanOptions): AsyncGenerator<ExecBatch> {
     signal: options.signal,
     onGap: options.onGap ?? (() => undefined),
   });
+  const interner = new StringInterner();
   try {
     for await (const record of reads) {
       const batch = record.batch!;
@@ -44,7 +46,7 @@ export async function* scan(options: ScanOptions): AsyncGenerator<ExecBatch> {
         if (index < 0) {
           throw new DbError('SCHEMA_MISMATCH', `stream ${options.log.name}: a stored batch at sn ${record.header.baseSn} has no column '${column.name}'`);
         }
-        return colFromVector(batch.vectors[index]);
+        return colFromVector(batch.vectors[index], interner);
       });
       const exec: ExecBatch = { schema: options.schema, cols, rowCount: batch.rowCount };
       yield record.startRow > 0 ? sliceRows(exec, record.startRow, exec.rowCount) : exec;

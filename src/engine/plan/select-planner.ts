@@ -39,7 +39,7 @@ import { type AggregateSpec, type AggregateStats, type WindowSpec, aggregate } f
 import { batchesAsPulses, withTicks } from '../operators/pulse.ts';
 import { type SortKey, distinct, filter, limit, project, sort } from '../operators/relational.ts';
 import { scan } from '../operators/scan.ts';
-import { conjuncts, findAggregates, walkExpr } from './ast-walk.ts';
+import { conjuncts, findAggregates, substituteAliases, walkExpr } from './ast-walk.ts';
 import { type PlainSetting, settingsMap } from '../settings-values.ts';
 
 export interface PlanEnv {
@@ -224,14 +224,15 @@ function windowSource(kind: WindowCall['kind'], args: readonly Expr[], alias: st
 // ---------------------------------------------------------------------------------------------
 // SELECT
 
-function planSelect(select: Select, outerEnv: PlanEnv): QueryPlan {
+function planSelect(original: Select, outerEnv: PlanEnv): QueryPlan {
   const ctes = new Map(outerEnv.ctes ?? []);
   const constants: Expr[] = [];
-  for (const item of select.with) {
+  for (const item of original.with) {
     if (item.kind === 'CommonTableExpr') ctes.set(item.name, item.query);
     else constants.push(item.expr);
   }
   const env: PlanEnv = { ...outerEnv, ctes };
+  const select = withAliasesResolved(original, env);
   if (select.with.some((w) => w.kind === 'WithExpr')) throw new DbError('INVALID_ARGUMENT', 'WITH <expression> AS <name> is not supported yet; use WITH name AS (SELECT …)');
   const settings = settingsMap(select.settings);
   const source = planSource(select.from, select, env);
@@ -250,13 +251,6 @@ function planSelect(select: Select, outerEnv: PlanEnv): QueryPlan {
   let scope = source.scope;
   let schema = source.schema;
 
-  if (select.where !== null) {
-    const predicate = compile(select.where, scope);
-    checkBoolean(predicate, 'WHERE');
-    const input = pipeline;
-    pipeline = (signal) => filter(input(signal), predicate, env.context);
-  }
-
   // Aggregation.
   const isAggregate = (name: string) => lookupAggregateFunction(name) !== undefined;
   const aggregateCalls: FunctionCall[] = [];
@@ -264,6 +258,26 @@ function planSelect(select: Select, outerEnv: PlanEnv): QueryPlan {
   if (select.having !== null) findAggregates(select.having, isAggregate, aggregateCalls);
   for (const order of select.orderBy) findAggregates(order.expr, isAggregate, aggregateCalls);
   const aggregating = aggregateCalls.length > 0 || select.groupBy.length > 0;
+
+  // WHERE. Before an aggregation whose keys and arguments are plain columns, the predicate is fused
+  // into the aggregation as a skip mask (no copy of the surviving rows); those expressions cannot fail
+  // on a row WHERE excludes. Otherwise it is a filter operator.
+  let fusedFilter: CompiledExpr | null = null;
+  if (select.where !== null) {
+    const predicate = compile(select.where, scope);
+    checkBoolean(predicate, 'WHERE');
+    const plainColumns = (e: Expr) => e.kind === 'ColumnRef' || e.kind === 'Star' || e.kind === 'IntegerLiteral' || e.kind === 'FloatLiteral' || e.kind === 'StringLiteral';
+    const fusable =
+      aggregating &&
+      source.window === null &&
+      select.groupBy.every(plainColumns) &&
+      aggregateCalls.every((call) => call.args.every(plainColumns) && (call.params ?? []).every(plainColumns));
+    if (fusable) fusedFilter = predicate;
+    else {
+      const input = pipeline;
+      pipeline = (signal) => filter(input(signal), predicate, env.context);
+    }
+  }
   if (source.window !== null && source.window.kind !== 'tumble' && !aggregating) {
     throw new DbError('INVALID_ARGUMENT', `${source.window.kind} windows need an aggregation (e.g. count()) and GROUP BY window_start`);
   }
@@ -289,7 +303,7 @@ function planSelect(select: Select, outerEnv: PlanEnv): QueryPlan {
   }
 
   if (aggregating) {
-    const planned = planAggregation(select, aggregateCalls, source, scope, compile, env, settings, stats);
+    const planned = planAggregation(select, aggregateCalls, source, scope, compile, env, settings, stats, fusedFilter);
     const input = pipeline;
     pipeline = (signal) => planned.run(input, signal);
     scope = planned.scope;
@@ -346,6 +360,30 @@ function planSelect(select: Select, outerEnv: PlanEnv): QueryPlan {
     streaming,
     stats,
     run: (signal) => runPipeline(final, signal),
+  };
+}
+
+/**
+ * Fix (SQL corpus): SELECT aliases used in WHERE and HAVING are replaced by their expressions
+ * (ClickHouse semantics). A name that is a column of the FROM source stays the column; the source's
+ * columns are looked up without planning it (names of a stream, or of a subquery's select items).
+ */
+function withAliasesResolved(select: Select, env: PlanEnv): Select {
+  if (select.where === null && select.having === null) return select;
+  const aliases = new Map<string, Expr>();
+  for (const item of select.items) if (item.alias !== null && !(item.expr.kind === 'ColumnRef' && item.expr.parts.length === 1 && item.expr.parts[0] === item.alias)) aliases.set(item.alias, item.expr);
+  if (aliases.size === 0) return select;
+  let columnNames: Set<string>;
+  try {
+    columnNames = new Set(planSource(select.from, select, env).scope.columns.map((c) => c.name));
+  } catch {
+    return select;
+  }
+  const isColumn = (name: string) => columnNames.has(name);
+  return {
+    ...select,
+    where: select.where === null ? null : substituteAliases(select.where, aliases, isColumn),
+    having: select.having === null ? null : substituteAliases(select.having, aliases, isColumn),
   };
 }
 
@@ -495,6 +533,7 @@ function planAggregation(
   env: PlanEnv,
   settings: ReadonlyMap<string, PlainSetting>,
   stats: QueryStats,
+  filter: CompiledExpr | null,
 ): PlannedAggregation {
   const empty = new Scope([]);
   const constantValue = (e: Expr): Value => {
@@ -580,7 +619,7 @@ function planAggregation(
   const lateness = settings.get('allowed_lateness') ?? settings.get('lateness');
   const allowedLatenessMs = lateness === undefined || lateness === null ? 0 : parseLateness(lateness);
   const aggStats: AggregateStats = { lateRows: 0, emittedWindows: 0 };
-  const options = { keys, aggregates: specs, window, streaming, emitIntervalMs, allowedLatenessMs, schema, context: env.context };
+  const options = { filter, keys, aggregates: specs, window, streaming, emitIntervalMs, allowedLatenessMs, schema, context: env.context };
   return {
     scope: new Scope(columns, computed),
     schema,
