@@ -167,3 +167,22 @@ test('hop and session windows over table() (bounded) and tumble without aggregat
   assert.deepEqual(plain.rows.map((r) => r[1]), [T0, T0, T0, T0 + 10_000, T0 + 10_000]);
   await node.close();
 });
+
+test('seeks by event time (seek_to a time, _tp_time > now() - interval) start at the first row at or after it', async () => {
+  const node = await setup();
+  const now = Date.now();
+  const iso = (ms: number) => `'${new Date(ms).toISOString().replace('T', ' ').replace('Z', '')}'`;
+  // Rows three days, one day and one minute old: a 2-day lookback replays the last two.
+  for (const [ageMs, v] of [[3 * 86_400_000, 1], [86_400_000, 2], [60_000, 3]] as const) {
+    await node.execute(`INSERT INTO s (_tp_time, device, v) VALUES (${iso(now - ageMs)}, 'a', ${v})`);
+  }
+  const lookback = streamOf(await node.execute('SELECT v FROM s WHERE _tp_time > now() - 2d LIMIT 3'));
+  const reading = take(lookback, 3);
+  await tick();
+  await node.execute("INSERT INTO s (device, v) VALUES ('a', 4)");
+  assert.deepEqual((await reading).map((r) => r[0]), [2, 3, 4]);
+
+  const since = streamOf(await node.execute(`SELECT v FROM s LIMIT 2 SETTINGS seek_to=${iso(now - 2 * 60_000)}`));
+  assert.deepEqual((await take(since, 2)).map((r) => r[0]), [3, 4]);
+  await node.close();
+});
