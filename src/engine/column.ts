@@ -151,6 +151,11 @@ export function vectorFromCol(col: Col, rowCount: number, type: DataType = col.t
     if (col.nulls !== null && values instanceof Float64Array && col.nulls.includes(1)) {
       values = Float64Array.from(values);
       for (let i = 0; i < rowCount; i++) if (col.nulls[i] === 1) values[i] = 0;
+    } else if (col.nulls !== null && type.inner.kind === 'uuid' && col.nulls.includes(1)) {
+      // Same for uuid: a NULL row of to_uuid_or_null('x') holds '', not a valid uuid.
+      const strings = [...(values as string[])];
+      for (let i = 0; i < rowCount; i++) if (col.nulls[i] === 1) strings[i] = '00000000-0000-0000-0000-000000000000';
+      values = strings;
     }
     return { kind: 'nullable', type, rowCount, nulls: bitmap, inner: vectorFromCol({ ...col, values, nulls: null }, rowCount, type.inner) };
   }

@@ -183,14 +183,20 @@ class Compiler {
     return this.callCompiled(name, args.map((a) => this.compile(a)), text);
   }
 
-  callCompiled(name: string, args: readonly CompiledExpr[], text: string): CompiledExpr {
+  callCompiled(name: string, given: readonly CompiledExpr[], text: string): CompiledExpr {
+    let args = given;
     const def = lookupScalarFunction(name);
     if (def === undefined) throw new DbError('INVALID_ARGUMENT', `unknown function '${name}' in ${text}`);
     // A NULL literal takes the type of its siblings, so `coalesce(NULL, 'a')` and `x = NULL` type-check;
     // in if/multi_if the siblings are the value branches, not the conditions.
     const siblings = valueArguments(name, args);
     const sibling = siblings.find((a) => a.type !== NULL_TYPE)?.type;
-    const argTypes = args.map((a) => (a.type === NULL_TYPE && sibling !== undefined ? nullableOf(baseType(sibling)) : a.type));
+    // Fix (SQL corpus): only NULLs among the value arguments take the sibling type; a NULL condition
+    // of if/multi_if stays a NULL (it was typed nullable(string) in `if(NULL, 'a', 'b')` and rejected).
+    const argTypes = args.map((a) => (a.type === NULL_TYPE && sibling !== undefined && siblings.includes(a) ? nullableOf(baseType(sibling)) : a.type));
+    // Fix (SQL corpus): a retyped NULL literal must also evaluate to a column of its new type; it
+    // evaluated as numbers, so `concat('a', NULL)` or `NULL LIKE 'a%'` failed with "expected a string".
+    args = args.map((a, i) => (argTypes[i] !== a.type ? constant(argTypes[i], null, a.text) : a));
     const impl: ScalarImpl = def.resolve(argTypes, args.map((a) => (a.constant === null ? undefined : a.constant.value)));
     const propagate = impl.nulls !== 'custom';
     const anyNullable = argTypes.some((t) => t.kind === 'nullable');
@@ -313,7 +319,10 @@ class Compiler {
 
   private arrayLiteral(items: readonly CompiledExpr[], text: string): CompiledExpr {
     const elementType = items.find((i) => i.type !== NULL_TYPE)?.type ?? T.string;
-    const type = T.array(elementType.kind === 'nullable' ? elementType : elementType);
+    // Fix (SQL corpus): an element that may be NULL makes the element type nullable; `[1.5, NULL]`
+    // was typed array(float64) and its NULL was rejected when the result was materialized.
+    const anyNullable = items.some((i) => i.type.kind === 'nullable');
+    const type = T.array(anyNullable ? nullableOf(baseType(elementType)) : elementType);
     const compiled: CompiledExpr = {
       type,
       text,

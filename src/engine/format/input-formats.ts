@@ -15,7 +15,10 @@ export interface ParsedRows {
 
 export const INPUT_FORMATS = ['JSONEachRow', 'CSV', 'CSVWithNames', 'TabSeparated', 'TSV', 'TabSeparatedWithNames', 'TSVWithNames'] as const;
 
-export function parseInputRows(format: string, data: string): { names: string[] | null; rows: (Record<string, LooseValue> | LooseValue[])[] } {
+/** A positional field: `undefined` is an empty unquoted CSV field, which takes the column's default. */
+export type PositionalField = LooseValue | undefined;
+
+export function parseInputRows(format: string, data: string): { names: string[] | null; rows: (Record<string, LooseValue> | PositionalField[])[] } {
   const name = INPUT_FORMATS.find((f) => f.toLowerCase() === format.toLowerCase());
   switch (name) {
     case 'JSONEachRow':
@@ -59,15 +62,17 @@ function parseJsonEachRow(data: string): Record<string, LooseValue>[] {
   return rows;
 }
 
-function parseCsv(data: string): LooseValue[][] {
-  const rows: LooseValue[][] = [];
-  let row: LooseValue[] = [];
+function parseCsv(data: string): PositionalField[][] {
+  const rows: PositionalField[][] = [];
+  let row: PositionalField[] = [];
   let field = '';
   let quoted = false;
   let wasQuoted = false;
   let line = 1;
   const endField = () => {
-    row.push(!wasQuoted && field === '\\N' ? null : field);
+    // Fix (SQL corpus): an empty unquoted field is "no value" and takes the column's default
+    // (ClickHouse input_format_csv_empty_as_default = 1), so `5,,x` gives NULL to a nullable column.
+    row.push(!wasQuoted && field === '\\N' ? null : !wasQuoted && field === '' ? undefined : field);
     field = '';
     wasQuoted = false;
   };

@@ -59,9 +59,18 @@ export function castColWith(col: Col, target: DataType, rowCount: number, failur
   const mayBeNull = col.type.kind === 'nullable' || col.nulls !== null || target.kind === 'nullable' || failure === 'null';
   const resultType = mayBeNull ? nullableOf(to) : to;
   const inputNulls = to.kind === 'array' ? null : col.nulls;
+  // Fix (SQL corpus): empty arrays have no element to convert, so array → array always succeeds
+  // when every row is empty. The literal `[]` is typed array(string) by the compiler (ClickHouse:
+  // array(Nothing)), and `INSERT … VALUES ([])` into array(array(int32)) used to fail here.
+  if (from.kind === 'array' && to.kind === 'array' && (col.values as readonly Value[][]).every((v, i) => i >= rowCount || v.length === 0)) {
+    return { type: to, values: Array.from({ length: rowCount }, () => []), nulls: null };
+  }
   if (!canCast(from, to)) {
     throw new DbError('INVALID_TYPE', `cannot convert ${formatDataType(from)} to ${formatDataType(to)}`);
   }
+  // Fix (SQL corpus): uuid → string is the text as it is; it went through the number parser and
+  // failed ("cannot convert '…' to string").
+  if (to.kind === 'string' && valueClassOf(from) === 'string') return { type: resultType, values: col.values, nulls: inputNulls };
   const values = col.values;
   if (sameKind(from, to) && !(values instanceof BigInt64Array || values instanceof BigUint64Array) && from.kind !== 'array') {
     return { type: resultType, values, nulls: inputNulls };

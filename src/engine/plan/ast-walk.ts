@@ -72,3 +72,50 @@ export function conjuncts(expr: Expr): Expr[] {
   if (expr.kind === 'Binary' && expr.op === 'AND') return [...conjuncts(expr.left), ...conjuncts(expr.right)];
   return [expr];
 }
+
+/**
+ * Fix (SQL corpus): `expr` with every bare name that is a SELECT alias (and not a column of the
+ * input, `isColumn`) replaced by the aliased expression, as ClickHouse resolves aliases in WHERE
+ * and HAVING (`SELECT sum(x) AS s … HAVING s > 1`). Subqueries are not entered; a node kind this
+ * does not rebuild is returned unchanged.
+ */
+export function substituteAliases(expr: Expr, aliases: ReadonlyMap<string, Expr>, isColumn: (name: string) => boolean): Expr {
+  if (aliases.size === 0) return expr;
+  const sub = (e: Expr): Expr => substituteAliases(e, aliases, isColumn);
+  switch (expr.kind) {
+    case 'ColumnRef': {
+      const name = expr.parts.length === 1 ? expr.parts[0] : undefined;
+      const target = name === undefined || isColumn(name) ? undefined : aliases.get(name);
+      return target ?? expr;
+    }
+    case 'Unary':
+      return { ...expr, operand: sub(expr.operand) };
+    case 'Binary':
+      return { ...expr, left: sub(expr.left), right: sub(expr.right) };
+    case 'In':
+      return { ...expr, operand: sub(expr.operand), list: expr.list.map(sub) };
+    case 'Between':
+      return { ...expr, operand: sub(expr.operand), low: sub(expr.low), high: sub(expr.high) };
+    case 'Like':
+      return { ...expr, operand: sub(expr.operand), pattern: sub(expr.pattern) };
+    case 'IsNull':
+    case 'Cast':
+      return { ...expr, operand: sub(expr.operand) };
+    case 'Case':
+      return {
+        ...expr,
+        operand: expr.operand === null ? null : sub(expr.operand),
+        whens: expr.whens.map((w) => ({ ...w, when: sub(w.when), then: sub(w.then) })),
+        else: expr.else === null ? null : sub(expr.else),
+      };
+    case 'FunctionCall':
+      return { ...expr, args: expr.args.map(sub) };
+    case 'Subscript':
+      return { ...expr, operand: sub(expr.operand), index: sub(expr.index) };
+    case 'Array':
+    case 'Tuple':
+      return { ...expr, items: expr.items.map(sub) };
+    default:
+      return expr;
+  }
+}

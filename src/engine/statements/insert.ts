@@ -92,7 +92,11 @@ function formatCells(format: string, data: string, columns: readonly ColumnDef[]
   const order = parsed.names ?? columns.map((c) => c.name);
   const known = new Set(columns.map((c) => c.name));
   parsed.rows.forEach((row, r) => {
-    const record: Record<string, LooseValue> = Array.isArray(row) ? Object.fromEntries(order.map((name, i) => [name, row[i] ?? null])) : (row as Record<string, LooseValue>);
+    // Fix (SQL corpus): a positional field that is undefined (empty CSV field) is left out of the
+    // record, so the column's default applies.
+    const record: Record<string, LooseValue> = Array.isArray(row)
+      ? Object.fromEntries(order.flatMap((name, i) => (i < row.length && row[i] === undefined ? [] : [[name, row[i] ?? null]])))
+      : (row as Record<string, LooseValue>);
     if (Array.isArray(row) && row.length !== order.length) throw new DbError('INVALID_VALUE', `${format} row ${r + 1} has ${row.length} fields, expected ${order.length}`);
     for (const key of Object.keys(record)) {
       if (!known.has(key)) {
@@ -153,7 +157,13 @@ function convertCells(cells: { types: DataType[]; values: Value[] }, column: Col
       try {
         converted = castCol(source, column.type, group.rows.length);
       } catch (error) {
-        throw new DbError('INVALID_VALUE', `column '${column.name}': ${(error as Error).message}`, {}, { cause: error });
+        // Fix (SQL corpus): the cast ran over this group's rows only, so its "(row N)" counted rows
+        // within the group; report the statement's row instead.
+        let message = (error as Error).message;
+        const groupRow = error instanceof DbError ? error.details.row : undefined;
+        const row = typeof groupRow === 'number' ? group.rows[groupRow - 1] + 1 : undefined;
+        if (row !== undefined) message = message.replace(/\(row \d+\)$/, `(row ${row})`);
+        throw new DbError('INVALID_VALUE', `column '${column.name}': ${message}`, row === undefined ? {} : { row }, { cause: error });
       }
     }
     group.rows.forEach((r, i) => {
