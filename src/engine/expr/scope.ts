@@ -19,10 +19,13 @@ export interface ScopeColumn {
 export class Scope {
   readonly columns: readonly ScopeColumn[];
   private readonly computed: ReadonlyMap<string, number>;
+  /** Every name the source has, for error hints (a scan's scope holds only the columns a query uses). */
+  private readonly hintNames: readonly string[] | null;
 
-  constructor(columns: readonly ScopeColumn[], computed: ReadonlyMap<string, number> = new Map()) {
+  constructor(columns: readonly ScopeColumn[], computed: ReadonlyMap<string, number> = new Map(), hintNames: readonly string[] | null = null) {
     this.columns = columns;
     this.computed = computed;
+    this.hintNames = hintNames;
   }
 
   /** The input column holding an already computed expression (by its formatted SQL), if any. */
@@ -39,8 +42,9 @@ export class Scope {
     if (matches.length === 1) return matches[0];
     const shown = parts.join('.');
     if (matches.length > 1) throw new DbError('INVALID_ARGUMENT', `column '${shown}' is ambiguous: qualify it with its stream name`);
-    const lower = matches.length === 0 ? this.columns.filter((c) => c.name.toLowerCase() === name.toLowerCase()) : [];
-    const hint = lower.length > 0 ? `; did you mean '${lower[0].name}'?` : `; columns are: ${this.visibleNames().join(', ')}`;
+    const names = this.hintNames ?? this.visibleNames();
+    const lower = names.filter((n) => n.toLowerCase() === name.toLowerCase());
+    const hint = lower.length > 0 ? `; did you mean '${lower[0]}'?` : `; columns are: ${names.join(', ')}`;
     throw new DbError('INVALID_ARGUMENT', `unknown column '${shown}'${hint}`, { column: shown });
   }
 

@@ -180,7 +180,7 @@ function streamSource(stream: StreamDef, alias: string | null, streaming: boolea
   }));
   const log = env.storage.log(stream.database, stream.name);
   return {
-    scope: new Scope(scopeColumns),
+    scope: new Scope(scopeColumns, new Map(), stream.columns.map((c) => c.name)),
     schema,
     streaming,
     stream,
