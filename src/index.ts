@@ -11,3 +11,4 @@ export { Storage } from './storage/storage.ts';
 export { Catalog } from './storage/catalog/catalog.ts';
 export { openNode, TributaryNode, Session, type ExecuteResult, type ExecuteOptions } from './engine/node.ts';
 export { parseStatement, parseStatements, formatStatement } from './sql/index.ts';
+export { connect, startNativeServer } from './net/index.ts';

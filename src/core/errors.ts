@@ -53,6 +53,13 @@ export const ERRORS = {
   // 5xx: statements the grammar knows but this build cannot run yet.
   NOT_SUPPORTED: spec(500, 'user', 'no', 'not supported yet'),
   QUERY_CANCELLED: spec(501, 'user', 'no', 'query cancelled'),
+  // 6xx: protocol (native wire protocol, src/net/).
+  PROTOCOL_ERROR: spec(600, 'external', 'no', 'protocol error'),
+  PROTOCOL_VERSION: spec(601, 'external', 'no', 'no common protocol version'),
+  AUTH_FAILED: spec(602, 'user', 'no', 'authentication failed'),
+  FRAME_TOO_LARGE: spec(603, 'external', 'no', 'frame too large'),
+  CONNECTION_CLOSED: spec(604, 'external', 'backoff', 'connection closed'),
+  SERVER_BUSY: spec(605, 'external', 'backoff', 'server busy'),
   // 9xx: bugs.
   INTERNAL: spec(900, 'internal', 'no', 'internal error'),
 } as const satisfies Record<string, ErrorSpec>;

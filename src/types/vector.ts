@@ -249,8 +249,11 @@ export function vectorFromValues(type: DataType, values: readonly Value[]): Vect
   }
 }
 
-function zeroValue(type: DataType): Value {
+/** The value a non-nullable column holds when none is given: '' / false / 0 / 0n / the nil UUID / []. */
+export function zeroValue(type: DataType): Value {
   switch (type.kind) {
+    case 'array':
+      return [];
     case 'string':
       return '';
     case 'bool':
