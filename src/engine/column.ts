@@ -103,7 +103,8 @@ export function colFromVector(vector: Vector, interner?: StringInterner): Col {
   const type = vector.type;
   switch (inner.kind) {
     case 'string':
-      return { type, values: interner === undefined ? stringsOf(inner) : interner.decode(inner.bytes, inner.offsets, inner.rowCount), nulls };
+      if (interner !== undefined) return interner.column(type, inner.bytes, inner.offsets, inner.rowCount, nulls);
+      return { type, values: stringsOf(inner), nulls };
     case 'array': {
       const values: Value[][] = new Array(vector.rowCount);
       for (let i = 0; i < vector.rowCount; i++) values[i] = valueAt(inner, i) as Value[];

@@ -7,6 +7,7 @@
 import { type Batch, type Column, makeBatch } from '../types/batch.ts';
 import type { Value } from '../types/vector.ts';
 import { type Col, colFromVector, colValueAt, vectorFromCol } from './column.ts';
+import { DictionaryStringCol } from './string-interner.ts';
 
 export interface ExecBatch {
   readonly schema: readonly Column[];
@@ -29,6 +30,16 @@ export function emptyExec(schema: readonly Column[]): ExecBatch {
 /** The rows whose indices are listed, in that order. */
 export function takeCol(col: Col, indices: Uint32Array): Col {
   const n = indices.length;
+  if (col instanceof DictionaryStringCol) {
+    // Stays coded when every taken row has a code (rows without one need their own bytes).
+    const codes = new Int32Array(n);
+    let coded = true;
+    for (let i = 0; i < n && coded; i++) coded = (codes[i] = col.codes[indices[i]]) >= 0;
+    if (coded) {
+      const nulls = col.nulls === null ? null : Uint8Array.from(indices, (i) => col.nulls![i]);
+      return new DictionaryStringCol(col.type, codes, col.dictionary, new Uint8Array(0), new Uint32Array(n + 1), nulls);
+    }
+  }
   let values: Col['values'];
   const source = col.values;
   if (source instanceof Float64Array) {
@@ -56,6 +67,7 @@ export function takeCol(col: Col, indices: Uint32Array): Col {
 
 /** Rows [start, end) without copying numeric values (typed-array views). */
 export function sliceCol(col: Col, start: number, end: number): Col {
+  if (col instanceof DictionaryStringCol) return col.slice(start, end);
   const values = col.values;
   const sliced = ArrayBuffer.isView(values) ? (values as Float64Array).subarray(start, end) : (values as unknown[]).slice(start, end);
   const nulls = col.nulls === null ? null : col.nulls.subarray(start, end);

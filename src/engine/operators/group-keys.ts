@@ -3,11 +3,14 @@
 // value itself as the Map key, composite keys a joined string. NULL is a key value of its own.
 import type { Value } from '../../types/vector.ts';
 import { type Col, colValueAt } from '../column.ts';
+import { DictionaryStringCol } from '../string-interner.ts';
 
 const NULL_KEY = '\u0000null';
 
 export class GroupKeys {
   private readonly ids = new Map<unknown, number>();
+  /** Group id + 1 per dictionary code of a dictionary-coded key (0 = not seen yet). */
+  private groupOfCode = new Int32Array(0);
   /** keyValues[k][g]: value of key column k in group g. */
   readonly keyValues: Value[][];
   private count = 0;
@@ -20,6 +23,53 @@ export class GroupKeys {
     return this.count;
   }
 
+  /**
+   * A single dictionary-coded string key: rows map to groups through their codes (an array index,
+   * no hashing); rows without a code go through the ordinary Map by their string.
+   */
+  private assignCodes(key: DictionaryStringCol, rowCount: number, skip: Uint8Array | null, groups: Int32Array): Int32Array {
+    const codes = key.codes;
+    const nulls = key.nulls;
+    if (this.groupOfCode.length < key.dictionary.length) {
+      const grown = new Int32Array(Math.max(key.dictionary.length, this.groupOfCode.length * 2, 64));
+      grown.set(this.groupOfCode);
+      this.groupOfCode = grown;
+    }
+    const groupOfCode = this.groupOfCode;
+    for (let i = 0; i < rowCount; i++) {
+      if (skip !== null && skip[i] === 1) {
+        groups[i] = -1;
+        continue;
+      }
+      const code = codes[i];
+      if (code < 0 || (nulls !== null && nulls[i] === 1)) {
+        const k = nulls !== null && nulls[i] === 1 ? NULL_KEY : key.stringAt(i);
+        let id = this.ids.get(k);
+        if (id === undefined) {
+          id = this.count++;
+          this.ids.set(k, id);
+          this.keyValues[0].push(k === NULL_KEY ? null : k);
+        }
+        groups[i] = id;
+        continue;
+      }
+      let id = groupOfCode[code] - 1;
+      if (id < 0) {
+        // The same string may already have a group through the Map (a row without a code earlier).
+        const value = key.dictionary[code];
+        id = this.ids.get(value) ?? -1;
+        if (id < 0) {
+          id = this.count++;
+          this.ids.set(value, id);
+          this.keyValues[0].push(value);
+        }
+        groupOfCode[code] = id + 1;
+      }
+      groups[i] = id;
+    }
+    return groups;
+  }
+
   /** Group id of every row; rows whose `skip[i]` is 1 get -1. */
   assign(keys: readonly Col[], rowCount: number, skip: Uint8Array | null = null): Int32Array {
     const groups = new Int32Array(rowCount);
@@ -28,6 +78,7 @@ export class GroupKeys {
       if (skip !== null) for (let i = 0; i < rowCount; i++) groups[i] = skip[i] === 1 ? -1 : 0;
       return groups;
     }
+    if (keys.length === 1 && keys[0] instanceof DictionaryStringCol) return this.assignCodes(keys[0], rowCount, skip, groups);
     if (keys.length === 1) {
       const key = keys[0];
       const values = key.values as ArrayLike<unknown>;

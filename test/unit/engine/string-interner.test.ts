@@ -1,33 +1,56 @@
-// The string interner returns exactly the decoded values (including non-ASCII, long, empty and
-// colliding ones), and the same object for repeated values.
+// The string interner's dictionary columns read back exactly the stored values (including non-ASCII,
+// long and empty ones, which get no code), repeated values share one code and one string object,
+// and slicing or taking rows keeps the values.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { StringInterner, INTERNER_VALUE_BYTES_MAX } from '../../../src/engine/string-interner.ts';
+import { INTERNER_VALUE_BYTES_MAX, StringInterner } from '../../../src/engine/string-interner.ts';
+import { sliceCol, takeCol } from '../../../src/engine/exec-batch.ts';
 import { T } from '../../../src/types/data-type.ts';
 import { vectorFromValues } from '../../../src/types/vector.ts';
 
-function decodeWith(interner: StringInterner, values: string[]): string[] {
+function columnOf(interner: StringInterner, values: string[]) {
   const vector = vectorFromValues(T.string, values);
   if (vector.kind !== 'string') throw new Error('expected a string vector');
-  return interner.decode(vector.bytes, vector.offsets, vector.rowCount);
+  return interner.column(T.string, vector.bytes, vector.offsets, vector.rowCount, null);
 }
 
-test('interned decoding equals plain decoding', () => {
+const values = fc.array(fc.oneof(fc.constantFrom('a', 'device-1', 'device-2', '', 'ü', 'x'.repeat(INTERNER_VALUE_BYTES_MAX + 1)), fc.string(), fc.string({ unit: 'grapheme' })), { maxLength: 120 });
+
+test('dictionary columns read back exactly, across batches of one interner', () => {
   fc.assert(
-    fc.property(fc.array(fc.oneof(fc.constantFrom('a', 'device-1', 'device-2', '', 'ü', 'x'.repeat(INTERNER_VALUE_BYTES_MAX + 1)), fc.string(), fc.string({ unit: 'grapheme' })), { maxLength: 200 }), (values) => {
+    fc.property(values, values, (first, second) => {
       const interner = new StringInterner();
-      assert.deepEqual(decodeWith(interner, values), values);
-      assert.deepEqual(decodeWith(interner, values), values, 'a second batch through the same interner');
+      const a = columnOf(interner, first);
+      const b = columnOf(interner, second);
+      assert.deepEqual(a.values, first);
+      assert.deepEqual(b.values, second);
+      assert.deepEqual(first.map((_, i) => a.stringAt(i)), first);
     }),
     { numRuns: 300 },
   );
 });
 
-test('repeated values come back as one string object', () => {
+test('slices and takes keep the values', () => {
+  fc.assert(
+    fc.property(values.filter((v) => v.length > 2), fc.nat(), (rows, seed) => {
+      const col = columnOf(new StringInterner(), rows);
+      const start = seed % rows.length;
+      const end = start + ((seed >> 3) % (rows.length - start + 1));
+      assert.deepEqual(sliceCol(col, start, end).values, rows.slice(start, end));
+      const indices = Uint32Array.from(rows.map((_, i) => i).filter((i) => (i + seed) % 3 !== 0).reverse());
+      assert.deepEqual(takeCol(col, indices).values, Array.from(indices, (i) => rows[i]));
+    }),
+    { numRuns: 200 },
+  );
+});
+
+test('repeated values share one code and one string object', () => {
   const interner = new StringInterner();
-  const [a, b] = decodeWith(interner, ['device-7', 'device-7']);
-  const [c] = decodeWith(interner, ['device-7']);
-  assert.equal(a, b);
-  assert.equal(a, c);
+  const a = columnOf(interner, ['device-7', 'device-8', 'device-7']);
+  const b = columnOf(interner, ['device-7']);
+  assert.equal(a.codes[0], a.codes[2]);
+  assert.notEqual(a.codes[0], a.codes[1]);
+  assert.equal(b.codes[0], a.codes[0]);
+  assert.equal(a.values[0], b.values[0]);
 });
