@@ -3,6 +3,7 @@
 import { Command } from 'commander';
 import { isDbError } from '../core/errors.ts';
 import { runDemo } from './commands/demo.ts';
+import { runServerCommand } from './commands/server.ts';
 
 const program = new Command();
 program
@@ -28,6 +29,20 @@ program
       batchRows: positiveInt('--batch-rows', options.batchRows),
     });
   });
+
+program
+  .command('server')
+  .description('Runs a node: HTTP API (ClickHouse-compatible) and native protocol on one data directory, until SIGTERM or SIGINT.')
+  .option('--data-dir <dir>', 'data directory (created if missing)')
+  .option('--tcp-port <n>', 'native protocol port (default 8463)')
+  .option('--http-port <n>', 'HTTP port (default 3218; 0 picks a free one, logged at start)')
+  .option('--tls-port <n>', 'native protocol over TLS (default 9440; needs --tls-cert and --tls-key)')
+  .option('--tls-cert <file>', 'TLS certificate (PEM)')
+  .option('--tls-key <file>', 'TLS private key (PEM)')
+  .option('--listen <host>', 'address to bind (default 127.0.0.1)')
+  .option('--config <file>', 'YAML config file; flags override its values')
+  .option('--log-level <level>', 'fatal, error, warn, info (default), debug, trace or silent')
+  .action(runServerCommand);
 
 function positiveInt(flag: string, text: string): number {
   const n = Number(text);

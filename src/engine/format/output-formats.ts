@@ -295,7 +295,7 @@ function prettyCompact(schema: readonly Column[]): OutputFormat {
     rows: (batch) => {
       if (batch.rowCount === 0) return '';
       const grid: string[][] = [];
-      for (let r = 0; r < batch.rowCount; r++) grid.push(texts.map((cell, c) => cell(batch.vectors[c], r).replaceAll('\n', '\\n')));
+      for (let r = 0; r < batch.rowCount; r++) grid.push(texts.map((cell, c) => cell(batch.vectors[c], r).replaceAll('\n', '\\n').replaceAll('\t', '\\t')));
       const widths = schema.map((column, c) => Math.max(column.name.length, ...grid.map((row) => row[c].length)));
       const top = `┌─${schema.map((column, c) => column.name + '─'.repeat(widths[c] - column.name.length)).join('─┬─')}─┐\n`;
       const body = grid

@@ -1,0 +1,124 @@
+// The composition root of `tributary server`: opens the node on its data directory, builds the
+// metrics, the authenticator and the listeners (HTTP, native TCP, and native TLS when configured),
+// and owns the order of shutdown:
+//   1. stop accepting connections on every listener;
+//   2. cancel running queries (live queries end their responses cleanly), let inserts that are
+//      in flight finish and be acknowledged (bounded by HTTP_SHUTDOWN_GRACE_MS);
+//   3. close the node: pending appends are synced, files closed, the data directory unlocked.
+// An insert acknowledged before step 3 is durable; the process exits 0 after step 3.
+import { readFileSync } from 'node:fs';
+import { type TributaryNode, openNode } from '../engine/node.ts';
+import { SERVER_VERSION } from '../net/http/http-errors.ts';
+import { type HttpServer, defaultAuthenticate, startHttpServer } from '../net/http/http-server.ts';
+import { type NativeServer, startNativeServer } from '../net/index.ts';
+import type { ServerConfig } from './config.ts';
+import type { Logger } from './logger.ts';
+import { ServerMetrics } from './metrics.ts';
+import { loadUsersFile } from './users.ts';
+
+export interface RunningServer {
+  readonly node: TributaryNode;
+  readonly metrics: ServerMetrics;
+  readonly httpPort: number;
+  readonly tcpPort: number;
+  /** Null when no TLS certificate is configured. */
+  readonly tlsPort: number | null;
+  close(): Promise<void>;
+}
+
+interface Closable {
+  close(): Promise<void>;
+}
+
+export async function startNodeServer(config: ServerConfig, logger: Logger): Promise<RunningServer> {
+  const startedMs = performance.now();
+  const authenticate = config.users_file === undefined ? defaultAuthenticate : loadUsersFile(config.users_file);
+  const node = await openNode({ dataDir: config.data_dir });
+  const listeners: Closable[] = [];
+  try {
+    const metrics = new ServerMetrics(node);
+    const http: HttpServer = await startHttpServer({
+      node,
+      host: config.listen,
+      port: config.http_port,
+      authenticate,
+      metrics,
+      logger: logger.child({ component: 'http' }),
+    });
+    listeners.push(http);
+    metrics.addHttpRunningSource(() => http.runningQueries());
+    const tcp = await startNativeServer({ node, host: config.listen, port: config.tcp_port, authenticate });
+    listeners.push(tcp);
+    const natives: NativeServer[] = [tcp];
+    let tls: NativeServer | null = null;
+    if (config.tls_cert !== undefined && config.tls_key !== undefined) {
+      const keys = { cert: readFileSync(config.tls_cert), key: readFileSync(config.tls_key) };
+      tls = await startNativeServer({ node, host: config.listen, port: config.tls_port, tls: keys, authenticate });
+      listeners.push(tls);
+      natives.push(tls);
+    }
+    metrics.addNativeSource(() => natives.map((n) => n.stats()));
+    if (config.fsync !== 'always') {
+      // TODO(storage): a node-wide default fsync policy; today it is the per-stream setting `fsync`.
+      logger.warn({ fsync: config.fsync }, 'fsync in the server config is not applied yet; set it per stream');
+    }
+    if (node.storage.orphanDirs.length > 0) logger.warn({ orphan_dirs: node.storage.orphanDirs }, 'stream log directories with no stream in the catalog');
+    logger.info(
+      {
+        version: SERVER_VERSION,
+        data_dir: config.data_dir,
+        listen: config.listen,
+        http_port: http.port,
+        tcp_port: tcp.port,
+        tls_port: tls?.port ?? null,
+        streams: node.storage.catalog.listStreams().length,
+        startup_ms: Math.round(performance.now() - startedMs),
+      },
+      'tributary server started',
+    );
+    let closing: Promise<void> | null = null;
+    const close = () => {
+      closing ??= closeAll(listeners, node, logger);
+      return closing;
+    };
+    return { node, metrics, httpPort: http.port, tcpPort: tcp.port, tlsPort: tls?.port ?? null, close };
+  } catch (error) {
+    await closeAll(listeners, node, logger);
+    throw error;
+  }
+}
+
+async function closeAll(listeners: readonly Closable[], node: TributaryNode, logger: Logger): Promise<void> {
+  const results = await Promise.allSettled(listeners.map((l) => l.close()));
+  for (const r of results) if (r.status === 'rejected') logger.error({ err: String(r.reason) }, 'closing a listener failed');
+  await node.close();
+}
+
+/**
+ * Runs the server until SIGTERM or SIGINT, then shuts down in order and exits 0. A second signal
+ * during shutdown exits 1 at once.
+ */
+export async function runNodeServer(config: ServerConfig, logger: Logger): Promise<void> {
+  const server = await startNodeServer(config, logger);
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      logger.warn({ signal }, 'second signal during shutdown; exiting now');
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info({ signal }, 'stopping');
+    server.close().then(
+      () => {
+        logger.info({}, 'stopped');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        logger.error({ err: error instanceof Error ? error.stack : String(error) }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
