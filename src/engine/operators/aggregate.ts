@@ -167,7 +167,8 @@ function skipMask(predicate: Col, rowCount: number): Uint8Array {
   const values = predicate.values as Float64Array;
   const nulls = predicate.nulls;
   const skip = new Uint8Array(rowCount);
-  for (let i = 0; i < rowCount; i++) skip[i] = values[i] === 0 || (nulls !== null && nulls[i] === 1) ? 1 : 0;
+  if (nulls === null) for (let i = 0; i < rowCount; i++) skip[i] = values[i] === 0 ? 1 : 0;
+  else for (let i = 0; i < rowCount; i++) skip[i] = values[i] === 0 || nulls[i] === 1 ? 1 : 0;
   return skip;
 }
 

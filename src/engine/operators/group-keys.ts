@@ -6,9 +6,13 @@ import { type Col, colValueAt } from '../column.ts';
 import { DictionaryStringCol } from '../string-interner.ts';
 
 const NULL_KEY = '\u0000null';
+/** Integer keys below this index an array instead of hashing (the array grows only as far as used). */
+const SMALL_KEY_LIMIT = 1 << 20;
 
 export class GroupKeys {
   private readonly ids = new Map<unknown, number>();
+  /** Group id + 1 per small integer key value (0 = not seen yet). */
+  private groupOfSmall = new Int32Array(0);
   /** Group id + 1 per dictionary code of a dictionary-coded key (0 = not seen yet). */
   private groupOfCode = new Int32Array(0);
   /** keyValues[k][g]: value of key column k in group g. */
@@ -70,6 +74,50 @@ export class GroupKeys {
     return groups;
   }
 
+  /**
+   * A single numeric key: small non-negative integers (status codes, ids, bucket numbers) index an
+   * array directly; other values (and NULL) go through the Map.
+   */
+  private assignNumbers(key: Col, rowCount: number, skip: Uint8Array | null, groups: Int32Array): Int32Array {
+    const values = key.values as Float64Array;
+    const nulls = key.nulls;
+    let groupOfSmall = this.groupOfSmall;
+    for (let i = 0; i < rowCount; i++) {
+      if (skip !== null && skip[i] === 1) {
+        groups[i] = -1;
+        continue;
+      }
+      const v = values[i];
+      const isNull = nulls !== null && nulls[i] === 1;
+      if (!isNull && v >= 0 && v < SMALL_KEY_LIMIT && (v | 0) === v) {
+        if (v >= groupOfSmall.length) {
+          const grown = new Int32Array(Math.min(SMALL_KEY_LIMIT, Math.max(v + 1, groupOfSmall.length * 2, 64)));
+          grown.set(groupOfSmall);
+          this.groupOfSmall = groupOfSmall = grown;
+        }
+        let id = groupOfSmall[v] - 1;
+        if (id < 0) {
+          id = this.groupFor(v, key, i);
+          groupOfSmall[v] = id + 1;
+        }
+        groups[i] = id;
+        continue;
+      }
+      groups[i] = this.groupFor(isNull ? NULL_KEY : v, key, i);
+    }
+    return groups;
+  }
+
+  private groupFor(k: unknown, key: Col, row: number): number {
+    let id = this.ids.get(k);
+    if (id === undefined) {
+      id = this.count++;
+      this.ids.set(k, id);
+      this.keyValues[0].push(colValueAt(key, row));
+    }
+    return id;
+  }
+
   /** Group id of every row; rows whose `skip[i]` is 1 get -1. */
   assign(keys: readonly Col[], rowCount: number, skip: Uint8Array | null = null): Int32Array {
     const groups = new Int32Array(rowCount);
@@ -79,6 +127,7 @@ export class GroupKeys {
       return groups;
     }
     if (keys.length === 1 && keys[0] instanceof DictionaryStringCol) return this.assignCodes(keys[0], rowCount, skip, groups);
+    if (keys.length === 1 && keys[0].values instanceof Float64Array) return this.assignNumbers(keys[0], rowCount, skip, groups);
     if (keys.length === 1) {
       const key = keys[0];
       const values = key.values as ArrayLike<unknown>;
