@@ -60,6 +60,7 @@ export const ERRORS = {
   FRAME_TOO_LARGE: spec(603, 'external', 'no', 'frame too large'),
   CONNECTION_CLOSED: spec(604, 'external', 'backoff', 'connection closed'),
   SERVER_BUSY: spec(605, 'external', 'backoff', 'server busy'),
+  ACCESS_DENIED: spec(606, 'user', 'no', 'access denied'),
   // 9xx: bugs.
   INTERNAL: spec(900, 'internal', 'no', 'internal error'),
 } as const satisfies Record<string, ErrorSpec>;

@@ -6,7 +6,11 @@
 //   - { kind: 'stream' } for streaming queries: an async iterator of batches that runs until the
 //     query ends (LIMIT), is cancelled (cancel() or the caller's AbortSignal), or the node closes;
 //   - { kind: 'ok' }     for everything else, with the number of rows written by an INSERT.
-// A session keeps the current database across statements (USE db).
+// A session keeps the current database across statements (USE db) and belongs to a user: every
+// statement is checked against the user's privileges before it runs (auth/statement-access.ts for
+// statements, PlanEnv.authorize for each stream a query reads). `node.session()` and the node's own
+// execute() act as `default`, who has every privilege; servers open sessions for the user they
+// authenticated (`node.session({ user })`).
 import { type Clock, systemClock } from '../core/clock.ts';
 import { DbError } from '../core/errors.ts';
 import { type Statement, parseStatement, parseStatements } from '../sql/index.ts';
@@ -20,10 +24,23 @@ import type { EvalContext } from './functions/function.ts';
 import { type PlanEnv, type QueryStats, planQuery } from './plan/select-planner.ts';
 import { type RowSet, createStream, describeStream, executeDdl, showCreateStream, showDatabases, showStreams } from './statements/ddl.ts';
 import { executeInsert } from './statements/insert.ts';
+import { Access, DEFAULT_USER } from './auth/access.ts';
+import { checkStatementAccess } from './auth/statement-access.ts';
+import { type UserContext, alterUser, createUser, dropUser, grant, revoke, showCreateUser } from './statements/users.ts';
 
 export interface NodeOptions {
   readonly dataDir: string;
   readonly clock?: Clock;
+  /**
+   * Users defined outside SQL (the server's users_file). Like `default` they have every
+   * privilege, and SQL cannot create, change or drop them.
+   */
+  readonly configuredUsers?: readonly string[];
+}
+
+export interface SessionOptions {
+  /** The authenticated user; default `default`. */
+  readonly user?: string;
 }
 
 export interface ExecuteOptions {
@@ -47,10 +64,20 @@ export type ExecuteResult =
 
 export class Session {
   database = 'default';
+  readonly user: string;
+  readonly access: Access;
   private readonly node: TributaryNode;
 
-  constructor(node: TributaryNode) {
+  constructor(node: TributaryNode, options: SessionOptions = {}) {
     this.node = node;
+    this.user = options.user ?? DEFAULT_USER;
+    const superuser = this.user === DEFAULT_USER || node.configuredUsers.has(this.user);
+    this.access = new Access(this.user, node.storage.catalog, superuser);
+  }
+
+  /** Throws ACCESS_DENIED unless the session's user holds `privilege` on the target (null: every). */
+  authorize(privilege: Parameters<Access['check']>[0], database: string | null, stream: string | null): void {
+    this.access.check(privilege, database, stream);
   }
 
   execute(sql: string, options: ExecuteOptions = {}): Promise<ExecuteResult> {
@@ -86,8 +113,11 @@ export class Session {
       context: { nowMs: this.node.clock.nowMs() } satisfies EvalContext,
       params: new Map(Object.entries(options.params ?? {})),
       clock: this.node.clock,
+      authorize: (privilege, db, stream) => this.access.check(privilege, db, stream),
     };
     const signal = options.signal ?? new AbortController().signal;
+    checkStatementAccess(statement, this.access, database);
+    const users: UserContext = { catalog: storage.catalog, configuredUsers: this.node.configuredUsers, database };
     switch (statement.kind) {
       case 'Select':
       case 'Union':
@@ -107,10 +137,28 @@ export class Session {
         this.database = statement.database;
         return ok();
       case 'ShowDatabases':
-        return rowSet(showDatabases(storage));
-      case 'ShowStreams':
-        return rowSet(showStreams(storage, statement.database ?? database));
+        return rowSet(visibleRows(showDatabases(storage), (name) => this.access.canSee(name, null)));
+      case 'ShowStreams': {
+        const db = statement.database ?? database;
+        return rowSet(visibleRows(showStreams(storage, db), (name) => this.access.canSee(db, name)));
+      }
+      case 'CreateUser':
+        await createUser(statement, users);
+        return ok();
+      case 'AlterUser':
+        await alterUser(statement, users);
+        return ok();
+      case 'DropUser':
+        await dropUser(statement, users);
+        return ok();
+      case 'Grant':
+        await grant(statement, users);
+        return ok();
+      case 'Revoke':
+        await revoke(statement, users);
+        return ok();
       case 'ShowCreate':
+        if (statement.objectType === 'USER') return rowSet(showCreateUser(statement.name.parts.join('.'), users));
         if (statement.objectType !== null && statement.objectType !== 'STREAM') {
           throw new DbError('NOT_SUPPORTED', `SHOW CREATE ${statement.objectType}`);
         }
@@ -121,6 +169,11 @@ export class Session {
         throw new DbError('NOT_SUPPORTED', `${statement.kind} statements (they arrive with the server, external stream and pipe stages)`);
     }
   }
+}
+
+/** Keeps the rows whose first column (a name) the user may see. */
+function visibleRows(set: RowSet, visible: (name: string) => boolean): RowSet {
+  return { schema: set.schema, rows: set.rows.filter((row) => visible(String(row[0]))) };
 }
 
 function ok(writtenRows = 0): ExecuteResult {
@@ -139,23 +192,26 @@ function rowSet(set: RowSet): ExecuteResult {
 export class TributaryNode {
   readonly storage: Storage;
   readonly clock: Clock;
+  readonly configuredUsers: ReadonlySet<string>;
   private readonly running = new Set<AbortController>();
   private readonly defaultSession: Session;
 
-  private constructor(storage: Storage, clock: Clock) {
+  private constructor(storage: Storage, clock: Clock, configuredUsers: ReadonlySet<string>) {
     this.storage = storage;
     this.clock = clock;
+    this.configuredUsers = configuredUsers;
     this.defaultSession = new Session(this);
   }
 
   static async open(options: NodeOptions): Promise<TributaryNode> {
     const clock = options.clock ?? systemClock;
     const storage = await Storage.open({ dataDir: options.dataDir, clock });
-    return new TributaryNode(storage, clock);
+    return new TributaryNode(storage, clock, new Set(options.configuredUsers ?? []));
   }
 
-  session(): Session {
-    return new Session(this);
+  /** A session for `options.user` (default: `default`, who has every privilege). */
+  session(options: SessionOptions = {}): Session {
+    return new Session(this, options);
   }
 
   execute(sql: string, options: ExecuteOptions = {}): Promise<ExecuteResult> {

@@ -37,8 +37,13 @@ export interface ConnectOptions {
   /** TLS; the server's certificate is verified against `ca` (or the system roots). */
   readonly secure?: boolean;
   readonly ca?: string | Buffer;
-  /** false disables certificate verification: an explicit opt-out, for tests and self-signed setups. */
+  /**
+   * false disables certificate verification: an explicit opt-out, for tests and self-signed
+   * setups. It is logged once per client through `onWarning`.
+   */
   readonly rejectUnauthorized?: boolean;
+  /** Receives warnings (one line each); default: written to stderr. */
+  readonly onWarning?: (message: string) => void;
   readonly database?: string;
   readonly clientName?: string;
   /** This node's id when the client is a Tributary node (sync); '' otherwise. */
@@ -162,6 +167,10 @@ export class Client {
 
   constructor(options: ConnectOptions) {
     this.options = options;
+    if (options.secure === true && options.rejectUnauthorized === false) {
+      const warn = options.onWarning ?? ((message: string) => process.stderr.write(`${message}\n`));
+      warn(`warning: TLS certificate verification is disabled for ${options.host}:${options.port} (rejectUnauthorized: false); the server's identity is not checked`);
+    }
   }
 
   /** What the server said in its HELLO_OK, once connected. */

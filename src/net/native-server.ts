@@ -3,8 +3,8 @@
 // shuts down gracefully. Frames and the conversation are documented in protocol/frame.ts.
 //
 // Authentication is a hook: `authenticate(user, password, remoteAddress)` resolves with the user
-// or throws (AUTH_FAILED). Users and grants arrive later; until then the default accepts only the
-// user 'default' with an empty password, as ClickHouse does out of the box.
+// or throws (AUTH_FAILED); sessions run as the user it resolves with. Without a hook only the user
+// 'default' with an empty password from loopback is accepted, as ClickHouse does out of the box.
 //
 // close(): stops accepting, cancels running queries (their clients get ERROR QUERY_CANCELLED),
 // ends every connection after its queued replies, and destroys the ones that do not close within
@@ -23,7 +23,7 @@ import {
   PROTOCOL_VERSION_MIN,
   REQUESTS_PER_CONNECTION_MAX,
 } from './protocol/protocol-limits.ts';
-import { type Authenticate, type ConnectionContext, type ConnectionLimits, type ServerCounters, ServerConnection } from './server-connection.ts';
+import { type Authenticate, type ConnectionContext, type ConnectionLimits, type ServerCounters, ServerConnection, loopbackDefaultAuthenticate } from './server-connection.ts';
 import { type FrameConnection, listen } from './transport.ts';
 import { errorFrame } from './wire-errors.ts';
 
@@ -91,7 +91,7 @@ export async function startNativeServer(options: NativeServerOptions): Promise<N
   const context: ConnectionContext = {
     node: options.node,
     limits,
-    authenticate: options.authenticate ?? defaultAuthenticate,
+    authenticate: options.authenticate ?? loopbackDefaultAuthenticate,
     versionMin: options.versions?.min ?? PROTOCOL_VERSION_MIN,
     versionMax: options.versions?.max ?? PROTOCOL_VERSION_MAX,
     nodeId: options.nodeId ?? 'tributary',
@@ -158,8 +158,4 @@ export async function startNativeServer(options: NativeServerOptions): Promise<N
   };
 }
 
-/** Until users exist: only 'default' with an empty password. */
-async function defaultAuthenticate(user: string, password: string): Promise<{ user: string }> {
-  if (user === 'default' && password === '') return { user };
-  throw new DbError('AUTH_FAILED', `user '${user}': unknown user or wrong password`);
-}
+

@@ -14,6 +14,7 @@
 //   - a peer that does not read its replies (a PING flood) stops being read too.
 // Frames for a request id that is not running (it ended, failed or was cancelled while the frame
 // was on its way) are dropped: CANCEL, CREDIT and the rest of an insert's DATA race with the end.
+import { BlockList, isIP } from 'node:net';
 import { DbError } from '../core/errors.ts';
 import type { ExecuteResult, Session, TributaryNode } from '../engine/node.ts';
 import type { Batch } from '../types/batch.ts';
@@ -37,6 +38,29 @@ export interface ConnectionLimits {
 }
 
 export type Authenticate = (user: string, password: string, remoteAddress: string) => Promise<{ user: string }>;
+
+/**
+ * The hook when a server is given none: user `default` with an empty password, from a loopback
+ * address only (127.0.0.0/8, ::1), and nobody else. `tributary server` passes its own hook
+ * (src/server/authenticator.ts: users_file, SQL users, networks).
+ */
+export async function loopbackDefaultAuthenticate(user: string, password: string, remoteAddress: string): Promise<{ user: string }> {
+  if (user === 'default' && password === '' && isLoopbackAddress(remoteAddress)) return { user };
+  throw new DbError('AUTH_FAILED', 'wrong user name or password');
+}
+
+const LOOPBACK = new BlockList();
+LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');
+LOOPBACK.addAddress('::1', 'ipv6');
+
+/** 127.0.0.0/8, ::1, and IPv4 loopback written as IPv4-mapped IPv6 (::ffff:127.0.0.1). */
+export function isLoopbackAddress(address: string): boolean {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  const plain = mapped === null ? address : mapped[1];
+  const family = isIP(plain);
+  if (family === 0) return false;
+  return LOOPBACK.check(plain, family === 4 ? 'ipv4' : 'ipv6');
+}
 
 /** What a connection needs from its server: shared services and counters. */
 export interface ConnectionContext {
@@ -218,7 +242,7 @@ export class ServerConnection {
     }
     this.handshakeTimer.abort();
     this.user = user;
-    this.session = this.context.node.session();
+    this.session = this.context.node.session({ user });
     this.session.database = database;
     const limits = this.context.limits;
     this.transport.setDecoderLimits({ frameBytesMax: limits.frameBytesMax, controlFrameBytesMax: limits.controlFrameBytesMax });
@@ -386,6 +410,12 @@ export class ServerConnection {
     const session = this.session;
     if (session === null) throw new DbError('INTERNAL', 'insert before the handshake completed');
     const database = message.database === '' ? session.database : message.database;
+    try {
+      session.authorize('INSERT', database, message.stream);
+    } catch (error) {
+      this.send(errorFrame(id, error));
+      return;
+    }
     const relation = this.context.node.storage.catalog.findRelation(database, message.stream);
     if (relation === undefined || relation.kind !== 'stream') {
       const error =

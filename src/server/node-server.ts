@@ -9,12 +9,13 @@
 import { readFileSync } from 'node:fs';
 import { type TributaryNode, openNode } from '../engine/node.ts';
 import { SERVER_VERSION } from '../net/http/http-errors.ts';
-import { type HttpServer, defaultAuthenticate, startHttpServer } from '../net/http/http-server.ts';
+import { type HttpServer, startHttpServer } from '../net/http/http-server.ts';
 import { type NativeServer, startNativeServer } from '../net/index.ts';
 import type { ServerConfig } from './config.ts';
 import type { Logger } from './logger.ts';
 import { ServerMetrics } from './metrics.ts';
-import { loadUsersFile } from './users.ts';
+import { createAuthenticator } from './authenticator.ts';
+import { readUsersFile } from './users.ts';
 
 export interface RunningServer {
   readonly node: TributaryNode;
@@ -32,8 +33,9 @@ interface Closable {
 
 export async function startNodeServer(config: ServerConfig, logger: Logger): Promise<RunningServer> {
   const startedMs = performance.now();
-  const authenticate = config.users_file === undefined ? defaultAuthenticate : loadUsersFile(config.users_file);
-  const node = await openNode({ dataDir: config.data_dir });
+  const usersFile = config.users_file === undefined ? null : readUsersFile(config.users_file);
+  const node = await openNode({ dataDir: config.data_dir, configuredUsers: usersFile === null ? [] : [...usersFile.users.keys()] });
+  const authenticate = createAuthenticator({ catalog: node.storage.catalog, usersFile });
   const listeners: Closable[] = [];
   try {
     const metrics = new ServerMetrics(node);

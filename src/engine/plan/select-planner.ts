@@ -41,6 +41,7 @@ import { type SortKey, distinct, filter, limit, project, sort } from '../operato
 import { scan } from '../operators/scan.ts';
 import { conjuncts, findAggregates, substituteAliases, walkExpr } from './ast-walk.ts';
 import { type PlainSetting, settingsMap } from '../settings-values.ts';
+import type { Authorize } from '../auth/access.ts';
 
 export interface PlanEnv {
   readonly storage: Storage;
@@ -49,6 +50,8 @@ export interface PlanEnv {
   readonly params: ReadonlyMap<string, Value>;
   readonly clock: Clock;
   readonly ctes?: ReadonlyMap<string, QueryStatement>;
+  /** Throws ACCESS_DENIED unless the session's user may read the stream; called before it is looked up. */
+  readonly authorize: Authorize;
 }
 
 export interface QueryStats {
@@ -139,6 +142,8 @@ function planSource(from: FromItem | null, select: Select, env: PlanEnv): Source
 function resolveStream(parts: readonly string[], env: PlanEnv): StreamDef {
   const database = parts.length === 1 ? env.database : parts.slice(0, -1).join('.');
   const name = parts[parts.length - 1];
+  // Before the lookup: a user without SELECT learns nothing about whether the stream exists.
+  env.authorize('SELECT', database, name);
   const relation = env.storage.catalog.findRelation(database, name);
   if (relation === undefined) {
     if (env.storage.catalog.findDatabase(database) === undefined) throw new DbError('DATABASE_NOT_FOUND', database);

@@ -24,7 +24,7 @@ import { DbError } from '../../core/errors.ts';
 import type { ExecuteResult, TributaryNode } from '../../engine/node.ts';
 import { type OutputFormat, createOutputFormat, resolveOutputFormat } from '../../engine/format/output-formats.ts';
 import type { Batch } from '../../types/batch.ts';
-import type { Authenticate } from '../server-connection.ts';
+import { type Authenticate, loopbackDefaultAuthenticate } from '../server-connection.ts';
 import { type ErrorReply, dbErrorReply, errorReply, errorText, inBandErrorText } from './http-errors.ts';
 import { HTTP_BODY_BYTES_MAX, HTTP_BODY_DISCARD_BYTES_MAX, HTTP_SHUTDOWN_GRACE_MS } from './http-limits.ts';
 import { BodyTooLargeError, type Credentials, type RequestSettings, readBody, requestSettings } from './http-request.ts';
@@ -32,11 +32,8 @@ import { prepareStatement } from './http-statement.ts';
 
 export type { Authenticate };
 
-/** Accepts user `default` with an empty password, as a fresh ClickHouse does, and nobody else. */
-export async function defaultAuthenticate(user: string, password: string): Promise<{ user: string }> {
-  if (user === 'default' && password === '') return { user };
-  throw new DbError('AUTH_FAILED', `user '${user}': unknown user or wrong password`);
-}
+/** Accepts user `default` with an empty password from loopback, as a fresh ClickHouse does, and nobody else. */
+export const defaultAuthenticate: Authenticate = loopbackDefaultAuthenticate;
 
 /** What the server reports to the node's metrics (src/server/metrics.ts implements it). */
 export interface HttpMetrics {
@@ -196,14 +193,15 @@ class RequestHandler {
       request.resume();
       return replyText(response, 200, 'Ok.\n');
     }
-    await this.checkCredentials(request, settings.credentials);
+    const user = await this.checkCredentials(request, settings.credentials);
     this.options.metrics?.queryStarted('http');
-    await this.runQuery(request, response, entry, settings, queryId, method);
+    await this.runQuery(request, response, entry, settings, queryId, method, user);
   }
 
-  private async checkCredentials(request: IncomingMessage, credentials: Credentials): Promise<void> {
+  /** Resolves with the authenticated user. */
+  private async checkCredentials(request: IncomingMessage, credentials: Credentials): Promise<string> {
     try {
-      await this.authenticate(credentials.user, credentials.password, request.socket.remoteAddress ?? '');
+      return (await this.authenticate(credentials.user, credentials.password, request.socket.remoteAddress ?? '')).user;
     } catch (error) {
       request.resume();
       throw error;
@@ -217,6 +215,7 @@ class RequestHandler {
     settings: RequestSettings,
     queryId: string,
     method: string,
+    user: string,
   ): Promise<void> {
     const startedNs = process.hrtime.bigint();
     let body = '';
@@ -238,7 +237,7 @@ class RequestHandler {
     const database = settings.database ?? 'default';
     if (this.options.node.storage.catalog.findDatabase(database) === undefined) throw new DbError('DATABASE_NOT_FOUND', database);
     entry.cancellable = reads;
-    const session = this.options.node.session();
+    const session = this.options.node.session({ user });
     const result = await session.executeStatement(statement, { database, params: settings.params, signal: entry.controller.signal });
     const context: ResultContext = { response, queryId, startedNs, method, quote64: settings.quote64BitIntegers, signal: entry.controller.signal };
     if (result.kind === 'ok') return this.sendOk(context, result.writtenRows, bodyBytes);
