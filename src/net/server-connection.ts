@@ -14,7 +14,7 @@
 //   - a peer that does not read its replies (a PING flood) stops being read too.
 // Frames for a request id that is not running (it ended, failed or was cancelled while the frame
 // was on its way) are dropped: CANCEL, CREDIT and the rest of an insert's DATA race with the end.
-import { BlockList, isIP } from 'node:net';
+import { LOOPBACK_NETWORKS } from '../core/networks.ts';
 import { DbError } from '../core/errors.ts';
 import type { ExecuteResult, Session, TributaryNode } from '../engine/node.ts';
 import type { Batch } from '../types/batch.ts';
@@ -49,17 +49,9 @@ export async function loopbackDefaultAuthenticate(user: string, password: string
   throw new DbError('AUTH_FAILED', 'wrong user name or password');
 }
 
-const LOOPBACK = new BlockList();
-LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');
-LOOPBACK.addAddress('::1', 'ipv6');
-
 /** 127.0.0.0/8, ::1, and IPv4 loopback written as IPv4-mapped IPv6 (::ffff:127.0.0.1). */
 export function isLoopbackAddress(address: string): boolean {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  const plain = mapped === null ? address : mapped[1];
-  const family = isIP(plain);
-  if (family === 0) return false;
-  return LOOPBACK.check(plain, family === 4 ? 'ipv4' : 'ipv6');
+  return LOOPBACK_NETWORKS.allows(address);
 }
 
 /** What a connection needs from its server: shared services and counters. */

@@ -20,7 +20,7 @@ import { findUser } from '../engine/auth/grants.ts';
 import { burnTime, verifyPassword } from '../engine/auth/password-hash.ts';
 import type { Catalog } from '../storage/catalog/catalog.ts';
 import type { Authenticate } from '../net/index.ts';
-import { LOOPBACK_NETWORKS } from './networks.ts';
+import { LOOPBACK_NETWORKS } from '../core/networks.ts';
 import type { UsersFile } from './users.ts';
 
 /** Concurrent scrypt verifications (each holds one of libuv's 4 default pool threads). */

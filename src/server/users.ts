@@ -15,7 +15,7 @@ import { z } from 'zod';
 import { DbError } from '../core/errors.ts';
 import type { Authenticate } from '../net/index.ts';
 import { ConfigError } from './config.ts';
-import { type Networks, LOOPBACK_NETWORKS, parseNetworks } from './networks.ts';
+import { type Networks, LOOPBACK_NETWORKS, parseNetworks } from '../core/networks.ts';
 
 const NETWORKS_SCHEMA = z.array(z.string().min(1)).min(1, 'list at least one address or CIDR block').optional();
 

@@ -230,6 +230,7 @@ test('auth: HTTP basic auth and the native protocol log in SQL users and enforce
       assert.equal(bad.status, 401);
       assert.match(await bad.text(), /^Code: 602\. DB::Exception: authentication failed: wrong user name or password\. \(AUTH_FAILED\)/);
       const forbidden = await fetch(url, { method: 'POST', body: 'SELECT * FROM table(other)', headers: basic('alice', 'alice-pw-1') });
+      assert.equal(forbidden.status, 403);
       assert.match(await forbidden.text(), /^Code: 606\. DB::Exception: access denied: user alice needs SELECT on default\.other\. \(ACCESS_DENIED\)/);
 
       const client = await connect({ host: HOST, port: native.port, user: 'alice', password: 'alice-pw-1' });

@@ -4,7 +4,7 @@
 // which @clickhouse/client parses into ClickHouseError { code, type, message }.
 //
 // Status by error: user errors 400, objects not found 404, retryable external errors 503, other
-// external and internal errors 500, authentication 401; the HTTP layer adds 413 (body too large)
+// external and internal errors 500, authentication 401, access denied 403; the HTTP layer adds 413 (body too large)
 // and 405 (method). Wire codes and names come from the registry in core/errors.ts.
 import { DbError, ERRORS, isDbError } from '../../core/errors.ts';
 
@@ -46,6 +46,7 @@ export function errorReply(error: unknown): ErrorReply {
 
 function statusOf(error: DbError): number {
   if (error.code === 'AUTH_FAILED') return 401;
+  if (error.code === 'ACCESS_DENIED') return 403;
   if (error.code.endsWith('_NOT_FOUND')) return 404;
   if (error.domain === 'user') return 400;
   if (error.retry === 'backoff') return 503;

@@ -1,4 +1,4 @@
-// Address lists for logins: CIDR blocks (`10.0.0.0/8`, `fd00::/8`) or single addresses, matched
+// Address lists (shared by the login check and, later, the sync receiver white list): CIDR blocks (`10.0.0.0/8`, `fd00::/8`) or single addresses, matched
 // with node:net's BlockList. A peer's IPv4 address may arrive as IPv4-mapped IPv6
 // (`::ffff:10.0.0.5`, on a dual-stack listener); it is matched as the IPv4 address it is.
 import { BlockList, isIP } from 'node:net';
