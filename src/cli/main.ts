@@ -2,6 +2,7 @@
 // commands/. Thin by design: no product logic lives here.
 import { Command } from 'commander';
 import { isDbError } from '../core/errors.ts';
+import { addClientCommand } from './commands/client.ts';
 import { runDemo } from './commands/demo.ts';
 import { runServerCommand } from './commands/server.ts';
 
@@ -43,6 +44,8 @@ program
   .option('--config <file>', 'YAML config file; flags override its values')
   .option('--log-level <level>', 'fatal, error, warn, info (default), debug, trace or silent')
   .action(runServerCommand);
+
+addClientCommand(program);
 
 function positiveInt(flag: string, text: string): number {
   const n = Number(text);

@@ -31,6 +31,8 @@ import { type UserContext, alterUser, createUser, dropUser, grant, revoke, showC
 export interface NodeOptions {
   readonly dataDir: string;
   readonly clock?: Clock;
+  /** Settings new streams get unless CREATE STREAM says otherwise, e.g. `{ fsync: 'interval' }`. */
+  readonly streamDefaults?: Readonly<Record<string, string | number | boolean>>;
   /**
    * Users defined outside SQL (the server's users_file). Like `default` they have every
    * privilege, and SQL cannot create, change or drop them.
@@ -205,7 +207,7 @@ export class TributaryNode {
 
   static async open(options: NodeOptions): Promise<TributaryNode> {
     const clock = options.clock ?? systemClock;
-    const storage = await Storage.open({ dataDir: options.dataDir, clock });
+    const storage = await Storage.open({ dataDir: options.dataDir, clock, streamDefaults: options.streamDefaults });
     return new TributaryNode(storage, clock, new Set(options.configuredUsers ?? []));
   }
 

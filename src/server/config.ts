@@ -40,7 +40,7 @@ export const SERVER_CONFIG_SCHEMA = z
     /** Address every listener binds to. Loopback by default: exposing a node is a decision. */
     listen: z.string().refine((text) => isIP(text) !== 0 || text === 'localhost', 'expected an IP address or localhost').default('127.0.0.1'),
     log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-    /** Default durability policy for appends (see storage/log/log-settings.ts). */
+    /** Default fsync policy of new streams (a stream's own SETTINGS fsync wins; see storage/log/log-settings.ts). */
     fsync: z.enum(['always', 'interval', 'never']).default('always'),
     /** YAML file of users: `users: { name: { password | password_sha256_hex } }`. Absent: only `default` with no password. */
     users_file: z.string().min(1).optional(),

@@ -34,7 +34,7 @@ interface Closable {
 export async function startNodeServer(config: ServerConfig, logger: Logger): Promise<RunningServer> {
   const startedMs = performance.now();
   const usersFile = config.users_file === undefined ? null : readUsersFile(config.users_file);
-  const node = await openNode({ dataDir: config.data_dir, configuredUsers: usersFile === null ? [] : [...usersFile.users.keys()] });
+  const node = await openNode({ dataDir: config.data_dir, streamDefaults: { fsync: config.fsync }, configuredUsers: usersFile === null ? [] : [...usersFile.users.keys()] });
   const authenticate = createAuthenticator({ catalog: node.storage.catalog, usersFile });
   const listeners: Closable[] = [];
   try {
@@ -60,10 +60,6 @@ export async function startNodeServer(config: ServerConfig, logger: Logger): Pro
       natives.push(tls);
     }
     metrics.addNativeSource(() => natives.map((n) => n.stats()));
-    if (config.fsync !== 'always') {
-      // TODO(storage): a node-wide default fsync policy; today it is the per-stream setting `fsync`.
-      logger.warn({ fsync: config.fsync }, 'fsync in the server config is not applied yet; set it per stream');
-    }
     if (node.storage.orphanDirs.length > 0) logger.warn({ orphan_dirs: node.storage.orphanDirs }, 'stream log directories with no stream in the catalog');
     logger.info(
       {

@@ -26,6 +26,8 @@ import { formatDataType, sameType } from '../types/data-type.ts';
 export interface StorageOptions {
   readonly dataDir: string;
   readonly clock?: Clock;
+  /** Settings a new stream gets unless its CREATE STREAM says otherwise (the server config's `fsync`). */
+  readonly streamDefaults?: StreamSettingsInput;
 }
 
 export class Storage {
@@ -34,10 +36,12 @@ export class Storage {
   /** Stream log directories with no stream in the catalog (left by a crash mid-create or mid-drop). */
   readonly orphanDirs: readonly string[];
   private readonly clock: Clock;
+  private readonly streamDefaults: StreamSettingsInput;
   private readonly logs = new Map<number, StreamLog>();
   private closed = false;
 
-  private constructor(dataDir: string, catalog: Catalog, clock: Clock, orphanDirs: string[]) {
+  private constructor(dataDir: string, catalog: Catalog, clock: Clock, orphanDirs: string[], streamDefaults: StreamSettingsInput) {
+    this.streamDefaults = streamDefaults;
     this.dataDir = dataDir;
     this.catalog = catalog;
     this.clock = clock;
@@ -53,7 +57,7 @@ export class Storage {
       const catalog = await Catalog.open(dataDir, { clock });
       const known = new Set(catalog.listStreams().map((s) => String(s.id)));
       const orphanDirs = readdirSync(join(dataDir, 'streams')).filter((name) => !known.has(name));
-      const storage = new Storage(dataDir, catalog, clock, orphanDirs);
+      const storage = new Storage(dataDir, catalog, clock, orphanDirs, options.streamDefaults ?? {});
       for (const stream of catalog.listStreams()) await storage.openLog(stream);
       return storage;
     } catch (error) {
@@ -80,7 +84,7 @@ export class Storage {
     options: { ifNotExists?: boolean } = {},
   ): Promise<StreamDef> {
     this.checkOpen();
-    const stream = await this.catalog.createStream(database, name, columns, settings, options);
+    const stream = await this.catalog.createStream(database, name, columns, { ...this.streamDefaults, ...settings }, options);
     if (!this.logs.has(stream.id)) await this.openLog(stream);
     return stream;
   }

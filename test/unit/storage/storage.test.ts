@@ -80,3 +80,12 @@ test('append checks the batch against the stream schema and changes nothing when
   assert.deepEqual(await storage.append('default', 'm', reordered), { firstSn: 0, endSn: 1 });
   await storage.close();
 });
+
+test('stream defaults (the server config fsync) apply unless CREATE STREAM says otherwise', async () => {
+  const storage = await Storage.open({ dataDir: tempDir(), streamDefaults: { fsync: 'interval' } });
+  await storage.createStream('default', 'a', [{ name: 'v', type: T.int32 }]);
+  await storage.createStream('default', 'b', [{ name: 'v', type: T.int32 }], { fsync: 'always' });
+  assert.equal(storage.log('default', 'a').settings.fsync, 'interval');
+  assert.equal(storage.log('default', 'b').settings.fsync, 'always');
+  await storage.close();
+});
