@@ -1,0 +1,148 @@
+// Child processes for the server benches: a real `tributary server` on free loopback ports (port 0,
+// the bound ports read from its start log line), Debian's ClickHouse through
+// bench/peers/clickhouse-up.sh, and the one HTTP POST driver both are timed with (the same
+// request as ../shared/bench-peers/ch-bench.mjs: keep-alive agent, ?query=…, body, 300 s timeout).
+// Every wait is bounded; every process is stopped by its own pid (TERM, then KILL).
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import http from 'node:http';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const START_TIMEOUT_MS = 30_000;
+const STOP_TIMEOUT_MS = 10_000;
+
+export interface Child {
+  readonly child: ChildProcess;
+  log(): string;
+  /** TERM, then KILL after STOP_TIMEOUT_MS; resolves with the exit code (null: killed by a signal). */
+  stop(): Promise<number | null>;
+}
+
+function childOf(child: ChildProcess, output: () => string): Child {
+  const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+  // If the bench dies before its `finally` (an uncaught error, EPIPE on stdout when piped to head),
+  // its servers must not outlive it: TERM this child by its pid on the way out.
+  const onExit = () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+  };
+  process.once('exit', onExit);
+  void exited.then(() => process.off('exit', onExit));
+  return {
+    child,
+    log: output,
+    stop: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+      const [code] = await exited;
+      clearTimeout(timer);
+      return code;
+    },
+  };
+}
+
+export interface TributaryServer extends Child {
+  readonly httpPort: number;
+  readonly tcpPort: number;
+  readonly url: string;
+}
+
+/** `tributary server --data-dir D --tcp-port 0 --http-port 0 --listen 127.0.0.1`; nodeArgs e.g. --cpu-prof. */
+export async function startTributary(dataDir: string, nodeArgs: readonly string[] = []): Promise<TributaryServer> {
+  const args = [...nodeArgs, '--import', 'tsx', join(REPO_ROOT, 'src/cli/main.ts'), 'server', '--data-dir', dataDir, '--listen', '127.0.0.1', '--tcp-port', '0', '--http-port', '0'];
+  const child = spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const handle = childOf(child, () => stderr);
+  const ports = await new Promise<{ http: number; tcp: number }>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`tributary server did not start in ${START_TIMEOUT_MS} ms:\n${stderr}`)), START_TIMEOUT_MS);
+    const check = () => {
+      const line = stderr.split('\n').find((l) => l.includes('"msg":"tributary server started"'));
+      if (line === undefined) return;
+      clearTimeout(timer);
+      const started = JSON.parse(line) as { http_port: number; tcp_port: number };
+      resolve({ http: started.http_port, tcp: started.tcp_port });
+    };
+    child.stderr!.on('data', check);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`tributary server exited with ${code} before starting:\n${stderr}`));
+    });
+  });
+  return { ...handle, httpPort: ports.http, tcpPort: ports.tcp, url: `http://127.0.0.1:${ports.http}/` };
+}
+
+export interface ClickHouseServer extends Child {
+  readonly httpPort: number;
+  readonly url: string;
+  readonly dataDir: string;
+}
+
+/**
+ * Debian's ClickHouse via bench/peers/clickhouse-up.sh (installs it when missing, binds 127.0.0.1 on
+ * a port in 14601-14632). Rejects with the reason when it cannot be installed or started.
+ */
+export async function startClickHouse(scratch: string): Promise<ClickHouseServer> {
+  const script = join(REPO_ROOT, 'bench/peers/clickhouse-up.sh');
+  // The script exec's clickhouse-server, so child.pid is the server's pid and stop() stops it.
+  const child = spawn('bash', [script], { cwd: REPO_ROOT, env: { ...process.env, BENCH_DIR: scratch }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+  const handle = childOf(child, () => out);
+  const started = await new Promise<{ port: number; dir: string }>((resolve, reject) => {
+    // apt-get may run first: allow it 10 minutes.
+    const timer = setTimeout(() => reject(new Error(`clickhouse-up.sh printed no port in 600 s:\n${out}`)), 600_000);
+    const check = () => {
+      const match = /http_port=(\d+) data_dir=(\S+)/.exec(out);
+      if (match === null) return;
+      clearTimeout(timer);
+      resolve({ port: Number(match[1]), dir: match[2] });
+    };
+    child.stdout!.on('data', check);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`clickhouse-up.sh exited with ${code}:\n${out.trim()}`));
+    });
+  });
+  const url = `http://127.0.0.1:${started.port}/`;
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`clickhouse-server exited with ${child.exitCode} (see ${started.dir}/server.err.log)`);
+    try {
+      if ((await post(url, 'SELECT 1', '')).trim() === '1') break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      await handle.stop();
+      throw new Error(`clickhouse-server did not answer on ${url} in ${START_TIMEOUT_MS} ms (see ${started.dir}/server.err.log)`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return { ...handle, httpPort: started.port, url, dataDir: started.dir };
+}
+
+export const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
+
+/** POST `body` to url?query=…; resolves with the body text on 200, rejects otherwise. */
+export function post(url: string, query: string, body: string | Buffer): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const u = new URL(url);
+    u.searchParams.set('query', query);
+    const req = http.request(u, { method: 'POST', agent, timeout: 300_000 }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString();
+        if (res.statusCode !== 200) reject(new Error(`HTTP ${res.statusCode}: ${text.slice(0, 500)}`));
+        else resolve(text);
+      });
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+    req.end(body);
+  });
+}
