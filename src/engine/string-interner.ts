@@ -17,25 +17,27 @@ import type { Col } from './column.ts';
 export const INTERNER_ENTRIES_MAX = 65_536;
 /** Longest value interned: long values rarely repeat and comparing them costs more than decoding. */
 export const INTERNER_VALUE_BYTES_MAX = 64;
-/** Table slots: a power of two, twice the entries, so probes stay short. */
-const SLOTS = INTERNER_ENTRIES_MAX * 2;
-const SLOT_MASK = SLOTS - 1;
+/** Initial table slots (a power of two). The table doubles when half full, up to twice INTERNER_ENTRIES_MAX,
+ *  so a short query pays for a few kilobytes, not for the largest table. */
+const SLOTS_INITIAL = 256;
 
 export class StringInterner {
-  private readonly slotHash = new Int32Array(SLOTS);
+  private slotHash = new Int32Array(SLOTS_INITIAL);
   /** Code + 1 of the value in each slot (0 = empty). */
-  private readonly slotCode = new Int32Array(SLOTS);
+  private slotCode = new Int32Array(SLOTS_INITIAL);
   /** The string of each code. */
   readonly dictionary: string[] = [];
   /** The bytes of each code's value, back to back, for byte-exact comparison: code c is at [poolStart[c], poolStart[c + 1]). */
-  private pool = new Uint8Array(64 * 1024);
-  private readonly poolStart = new Int32Array(INTERNER_ENTRIES_MAX + 1);
+  private pool = new Uint8Array(4 * 1024);
+  private poolStart = new Int32Array(SLOTS_INITIAL / 2 + 1);
 
   /** Codes of rows [0, rowCount) of a string payload; -1 where a row is not interned. */
   encode(bytes: Uint8Array, offsets: Uint32Array, rowCount: number): Int32Array {
     const codes = new Int32Array(rowCount);
     const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    const { slotHash, slotCode, dictionary, poolStart } = this;
+    const dictionary = this.dictionary;
+    let { slotHash, slotCode, poolStart } = this;
+    let slotMask = slotHash.length - 1;
     for (let i = 0; i < rowCount; i++) {
       const start = offsets[i];
       const end = offsets[i + 1];
@@ -55,7 +57,7 @@ export class StringInterner {
         codes[i] = -1;
         continue;
       }
-      let slot = hash & SLOT_MASK;
+      let slot = hash & slotMask;
       for (;;) {
         const code = slotCode[slot] - 1;
         if (code < 0) {
@@ -73,6 +75,11 @@ export class StringInterner {
             }
             this.pool.set(bytes.subarray(start, end), at);
             poolStart[next + 1] = at + length;
+            if (dictionary.length * 2 >= slotHash.length && dictionary.length < INTERNER_ENTRIES_MAX) {
+              this.grow();
+              ({ slotHash, slotCode, poolStart } = this);
+              slotMask = slotHash.length - 1;
+            }
           } else codes[i] = -1;
           break;
         }
@@ -80,10 +87,31 @@ export class StringInterner {
           codes[i] = code;
           break;
         }
-        slot = (slot + 1) & SLOT_MASK;
+        slot = (slot + 1) & slotMask;
       }
     }
     return codes;
+  }
+
+  /** Doubles the table and re-inserts every code (hashes are kept, so no value is rehashed). */
+  private grow(): void {
+    const size = this.slotHash.length * 2;
+    const slotHash = new Int32Array(size);
+    const slotCode = new Int32Array(size);
+    const mask = size - 1;
+    for (let s = 0; s < this.slotHash.length; s++) {
+      const code = this.slotCode[s];
+      if (code === 0) continue;
+      let slot = this.slotHash[s] & mask;
+      while (slotCode[slot] !== 0) slot = (slot + 1) & mask;
+      slotHash[slot] = this.slotHash[s];
+      slotCode[slot] = code;
+    }
+    this.slotHash = slotHash;
+    this.slotCode = slotCode;
+    const poolStart = new Int32Array(size / 2 + 1);
+    poolStart.set(this.poolStart);
+    this.poolStart = poolStart;
   }
 
   /** A lazy string column over one payload. */

@@ -43,6 +43,22 @@ export function parseInputRows(format: string, data: string): { names: string[] 
 }
 
 function parseJsonEachRow(data: string): Record<string, LooseValue>[] {
+  // Fast path: JSON strings cannot hold a raw line break, so every line break separates rows and the
+  // body is one JSON array once they become commas — a single native parse instead of one per row.
+  // Anything unusual (blank lines between rows, trailing commas, a bad row) takes the line-by-line
+  // path below, which also finds the line to blame.
+  const trimmed = data.trim();
+  if (trimmed === '') return [];
+  if (!/\n\s*\n|,\s*(\n|$)/.test(trimmed)) {
+    try {
+      const all: unknown = JSON.parse(`[${trimmed.replaceAll('\n', ',')}]`);
+      if (Array.isArray(all) && all.every((row) => typeof row === 'object' && row !== null && !Array.isArray(row))) {
+        return all as Record<string, LooseValue>[];
+      }
+    } catch {
+      // fall through: the line-by-line parse reports where
+    }
+  }
   const rows: Record<string, LooseValue>[] = [];
   const lines = data.split('\n');
   for (let i = 0; i < lines.length; i++) {

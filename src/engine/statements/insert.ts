@@ -103,12 +103,16 @@ function formatCells(format: string, data: string, columns: readonly ColumnDef[]
         if (listed || !Array.isArray(row)) throw new DbError('INVALID_VALUE', `${format} row ${r + 1}: unknown column '${key}'`);
       }
     }
-    columns.forEach((column, c) => {
-      const value = Object.hasOwn(record, column.name) ? record[column.name] : undefined;
-      const [type, converted] = looseCell(value === undefined ? null : value, column.type);
-      out[c].types.push(value === undefined ? MISSING : type);
-      out[c].values.push(converted);
-    });
+    for (let c = 0; c < columns.length; c++) {
+      const value = Object.hasOwn(record, columns[c].name) ? record[columns[c].name] : undefined;
+      if (value === undefined) {
+        out[c].types.push(MISSING);
+        out[c].values.push(null);
+      } else {
+        out[c].types.push(looseType(value, columns[c].type));
+        out[c].values.push(looseValue(value, columns[c].type));
+      }
+    }
   });
   return { rowCount: parsed.rows.length, columns: out };
 }
@@ -116,14 +120,23 @@ function formatCells(format: string, data: string, columns: readonly ColumnDef[]
 /** Marks a cell the input did not give (the column's default applies). */
 const MISSING: DataType = Object.freeze({ kind: 'nullable', inner: T.uint8 });
 
-function looseCell(value: LooseValue, target: DataType): [DataType, Value] {
-  if (value === null) return [T.nullable(T.string), null];
-  if (typeof value === 'string') return [T.string, value];
-  if (typeof value === 'boolean') return [T.bool, value];
-  if (typeof value === 'number') return [Number.isInteger(value) ? T.int64 : T.float64, value];
-  if (Array.isArray(value) && baseType(target).kind === 'array') return [target, value as Value];
-  return [T.string, JSON.stringify(value)];
+/** The type a loose input value arrives as (one shared object per type, so cells group by identity). */
+function looseType(value: LooseValue, target: DataType): DataType {
+  if (value === null) return NULL_STRING;
+  if (typeof value === 'string') return T.string;
+  if (typeof value === 'boolean') return T.bool;
+  if (typeof value === 'number') return Number.isInteger(value) ? T.int64 : T.float64;
+  if (Array.isArray(value) && baseType(target).kind === 'array') return target;
+  return T.string;
 }
+
+function looseValue(value: LooseValue, target: DataType): Value {
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value) && baseType(target).kind === 'array') return value as Value;
+  return JSON.stringify(value);
+}
+
+const NULL_STRING: DataType = T.nullable(T.string);
 
 /** Converts the cells of each column to its type and fills left-out columns with defaults. */
 function buildBatch(stream: StreamDef, given: readonly ColumnDef[], cells: ColumnCells, context: EvalContext): ExecBatch {
@@ -139,42 +152,55 @@ function buildBatch(stream: StreamDef, given: readonly ColumnDef[], cells: Colum
 }
 
 function convertCells(cells: { types: DataType[]; values: Value[] }, column: ColumnDef, rowCount: number, fallback: () => Col): Col {
-  // Cells are grouped by the type they arrived as, each group cast once, then scattered back.
-  const groups = new Map<string, { type: DataType; rows: number[] }>();
+  // Cells are grouped by the type they arrived as (by identity: input formats share one object per
+  // type), each group cast once, then scattered back. The common case — one type for the whole
+  // column — casts the values as they are.
+  const first = cells.types[0];
+  if (rowCount > 0 && first !== MISSING && cells.types.every((type) => type === first)) {
+    return checkNullable(column, castCells(colFromValues(first, cells.values), column, rowCount, (row) => row));
+  }
+  const groups = new Map<DataType | 'missing', { type: DataType; rows: number[] }>();
   for (let r = 0; r < rowCount; r++) {
     const type = cells.types[r];
-    const key = type === MISSING ? 'missing' : formatDataType(type);
+    const key = type === MISSING ? 'missing' : type;
     let group = groups.get(key);
     if (group === undefined) groups.set(key, (group = { type, rows: [] }));
     group.rows.push(r);
   }
   const result: Value[] = new Array(rowCount);
   for (const [key, group] of groups) {
-    let converted: Col;
-    if (key === 'missing') converted = fallback();
-    else {
-      const source = colFromValues(group.type, group.rows.map((r) => cells.values[r]));
-      try {
-        converted = castCol(source, column.type, group.rows.length);
-      } catch (error) {
-        // Fix (SQL corpus): the cast ran over this group's rows only, so its "(row N)" counted rows
-        // within the group; report the statement's row instead.
-        let message = (error as Error).message;
-        const groupRow = error instanceof DbError ? error.details.row : undefined;
-        const row = typeof groupRow === 'number' ? group.rows[groupRow - 1] + 1 : undefined;
-        if (row !== undefined) message = message.replace(/\(row \d+\)$/, `(row ${row})`);
-        throw new DbError('INVALID_VALUE', `column '${column.name}': ${message}`, row === undefined ? {} : { row }, { cause: error });
-      }
-    }
+    const converted =
+      key === 'missing'
+        ? fallback()
+        : castCells(colFromValues(group.type, group.rows.map((r) => cells.values[r])), column, group.rows.length, (row) => group.rows[row - 1] + 1);
     group.rows.forEach((r, i) => {
       const at = key === 'missing' ? r : i;
       result[r] = converted.nulls !== null && converted.nulls[at] === 1 ? null : (converted.values as ArrayLike<Value>)[at];
     });
   }
-  const col = colFromValues(column.type, result);
+  return checkNullable(column, colFromValues(column.type, result));
+}
+
+/**
+ * Casts one group of cells; a failure names the statement's row (`statementRow` maps the cast's
+ * 1-based row within the group to the statement's 1-based row).
+ */
+function castCells(source: Col, column: ColumnDef, rowCount: number, statementRow: (row: number) => number): Col {
+  try {
+    return castCol(source, column.type, rowCount);
+  } catch (error) {
+    let message = (error as Error).message;
+    const groupRow = error instanceof DbError ? error.details.row : undefined;
+    const row = typeof groupRow === 'number' ? statementRow(groupRow) : undefined;
+    if (row !== undefined) message = message.replace(/\(row \d+\)$/, `(row ${row})`);
+    throw new DbError('INVALID_VALUE', `column '${column.name}': ${message}`, row === undefined ? {} : { row }, { cause: error });
+  }
+}
+
+function checkNullable(column: ColumnDef, col: Col): Col {
   if (col.nulls !== null && column.type.kind !== 'nullable') {
     const row = col.nulls.indexOf(1);
-    throw new DbError('INVALID_VALUE', `column '${column.name}' (${formatDataType(column.type)}) is not nullable: NULL in row ${row + 1}`);
+    if (row >= 0) throw new DbError('INVALID_VALUE', `column '${column.name}' (${formatDataType(column.type)}) is not nullable: NULL in row ${row + 1}`);
   }
   return col;
 }

@@ -54,3 +54,17 @@ test('repeated values share one code and one string object', () => {
   assert.equal(b.codes[0], a.codes[0]);
   assert.equal(a.values[0], b.values[0]);
 });
+
+test('the table grows past its initial size and up to its limit without losing a value', () => {
+  const interner = new StringInterner();
+  const many = Array.from({ length: 70_000 }, (_, i) => `k${i}`);
+  const col = columnOf(interner, many);
+  assert.deepEqual(col.values, many);
+  let coded = 0;
+  for (const code of col.codes) if (code >= 0) coded++;
+  assert.equal(coded, 65_536, 'codes stop at INTERNER_ENTRIES_MAX; later values decode on their own');
+  const again = columnOf(interner, ['k5', 'k65535', 'k69999']);
+  assert.deepEqual(again.values, ['k5', 'k65535', 'k69999']);
+  assert.equal(again.codes[0], col.codes[5]);
+  assert.equal(again.codes[2], -1);
+});
