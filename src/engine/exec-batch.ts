@@ -107,7 +107,19 @@ export function concatRows(schema: readonly Column[], batches: readonly ExecBatc
     const anyNulls = batches.some((b) => b.cols[c].nulls !== null);
     const nulls = anyNulls ? new Uint8Array(total) : null;
     let values: Col['values'];
-    if (first === undefined || first.values instanceof Float64Array) {
+    const anyBig = batches.some((b) => b.cols[c].values instanceof BigInt64Array || b.cols[c].values instanceof BigUint64Array);
+    if (anyBig) {
+      // int64 beyond 2^53 in some batch: the whole column stays exact (numbers there are integers).
+      const unsigned = batches.some((b) => b.cols[c].values instanceof BigUint64Array);
+      const out = unsigned ? new BigUint64Array(total) : new BigInt64Array(total);
+      let at = 0;
+      for (const b of batches) {
+        const v = b.cols[c].values as ArrayLike<number | bigint>;
+        for (let i = 0; i < b.rowCount; i++) out[at + i] = typeof v[i] === 'bigint' ? (v[i] as bigint) : BigInt(v[i] as number);
+        at += b.rowCount;
+      }
+      values = out;
+    } else if (first === undefined || first.values instanceof Float64Array) {
       const out = new Float64Array(total);
       let at = 0;
       for (const b of batches) {

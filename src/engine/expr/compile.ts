@@ -98,6 +98,8 @@ class Compiler {
         throw new DbError('INVALID_ARGUMENT', `${text} is only allowed in the SELECT list or count(*)`);
       case 'Unary':
         if (expr.op === '+') return this.compile(expr.operand);
+        // `-<digits>` is one literal, so -9223372036854775808 (int64's minimum) is representable.
+        if (expr.op === '-' && expr.operand.kind === 'IntegerLiteral') return this.integerLiteral(`-${expr.operand.text}`, text);
         return this.call(expr.op === '-' ? 'negate' : 'not', [expr.operand], text);
       case 'Binary': {
         if ((expr.op === '+' || expr.op === '-') && isIntervalNode(expr.right)) return this.timePlusInterval(expr.left, expr.right, expr.op, text);
@@ -151,10 +153,11 @@ class Compiler {
 
   private integerLiteral(digits: string, text: string): CompiledExpr {
     const big = BigInt(digits);
-    if (big <= BigInt(Number.MAX_SAFE_INTEGER)) return constant(T.int64, Number(big), text);
-    if (big < 2n ** 63n) return constant(T.int64, big, text);
-    if (big < 2n ** 64n) return constant(T.uint64, big, text);
-    throw new DbError('INVALID_VALUE', `integer ${digits} does not fit in uint64`);
+    const safe = BigInt(Number.MAX_SAFE_INTEGER);
+    if (big <= safe && big >= -safe) return constant(T.int64, Number(big), text);
+    if (big >= -(2n ** 63n) && big < 2n ** 63n) return constant(T.int64, big, text);
+    if (big >= 0n && big < 2n ** 64n) return constant(T.uint64, big, text);
+    throw new DbError('INVALID_VALUE', `integer ${digits} does not fit in int64 or uint64`);
   }
 
   private parameter(name: string, typeRef: Parameters<typeof dataTypeFromSpec>[0], text: string): CompiledExpr {
@@ -359,7 +362,12 @@ export function constant(type: DataType, value: Value, text: string): CompiledEx
     constant: { value },
     evaluate: (batch) =>
       typeof value === 'bigint'
-        ? { type: colType, values: new BigInt64Array(batch.rowCount).fill(value), nulls: null }
+        ? {
+            type: colType,
+            // uint64 literals above int64's range need the unsigned array (a signed one would wrap).
+            values: baseType(type).kind === 'uint64' ? new BigUint64Array(batch.rowCount).fill(value) : new BigInt64Array(batch.rowCount).fill(value),
+            nulls: null,
+          }
         : constantCol(type, value, batch.rowCount),
   };
 }
