@@ -66,7 +66,9 @@ function chooseColumns(stream: StreamDef, listed: readonly string[] | null, body
 }
 
 /** Per target column, the given values with the type each arrived as. */
-type ColumnCells = { readonly rowCount: number; readonly columns: { readonly types: DataType[]; readonly values: Value[] }[] };
+/** Per target column: the cells with the type each arrived as, or (fast path) the whole column already typed. */
+type CellsOfColumn = { readonly types: DataType[]; readonly values: Value[]; readonly col?: undefined } | { readonly col: Col };
+type ColumnCells = { readonly rowCount: number; readonly columns: CellsOfColumn[] };
 
 function valuesCells(rows: readonly (readonly Expr[])[], columns: readonly ColumnDef[], env: PlanEnv): ColumnCells {
   if (rows.length > INSERT_VALUES_ROWS_MAX) {
@@ -88,6 +90,9 @@ function valuesCells(rows: readonly (readonly Expr[])[], columns: readonly Colum
 
 function formatCells(format: string, data: string, columns: readonly ColumnDef[], listed: boolean): ColumnCells {
   const parsed = parseInputRows(format, data);
+  if (parsed.names === null && parsed.rows.length > 0 && !Array.isArray(parsed.rows[0])) {
+    return objectCells(format, parsed.rows as Record<string, LooseValue>[], columns);
+  }
   const out = columns.map(() => ({ types: [] as DataType[], values: [] as Value[] }));
   const order = parsed.names ?? columns.map((c) => c.name);
   const known = new Set(columns.map((c) => c.name));
@@ -115,6 +120,59 @@ function formatCells(format: string, data: string, columns: readonly ColumnDef[]
     }
   });
   return { rowCount: parsed.rows.length, columns: out };
+}
+
+/**
+ * Rows given as objects (JSONEachRow). Each column whose values all arrived as one JSON kind —
+ * numbers or strings, none missing or null — is built in one pass into a typed column and cast as a
+ * whole; any other column goes through the per-cell path (mixed kinds, nulls, defaults, arrays).
+ */
+function objectCells(format: string, rows: readonly Record<string, LooseValue>[], columns: readonly ColumnDef[]): ColumnCells {
+  const known = new Set(columns.map((c) => c.name));
+  for (let r = 0; r < rows.length; r++) {
+    for (const key in rows[r]) {
+      if (!known.has(key)) throw new DbError('INVALID_VALUE', `${format} row ${r + 1}: unknown column '${key}'`);
+    }
+  }
+  const out = columns.map((column): CellsOfColumn => uniformColumn(rows, column) ?? perCellColumn(rows, column));
+  return { rowCount: rows.length, columns: out };
+}
+
+function uniformColumn(rows: readonly Record<string, LooseValue>[], column: ColumnDef): CellsOfColumn | null {
+  const name = column.name;
+  const first = rows[0][name];
+  if (typeof first === 'number') {
+    const values = new Float64Array(rows.length);
+    let integers = true;
+    for (let r = 0; r < rows.length; r++) {
+      const v = rows[r][name];
+      if (typeof v !== 'number') return null;
+      if (integers && !Number.isSafeInteger(v)) integers = false;
+      values[r] = v;
+    }
+    return { col: { type: integers ? T.int64 : T.float64, values, nulls: null } };
+  }
+  if (typeof first === 'string') {
+    const values = new Array<string>(rows.length);
+    for (let r = 0; r < rows.length; r++) {
+      const v = rows[r][name];
+      if (typeof v !== 'string') return null;
+      values[r] = v;
+    }
+    return { col: { type: T.string, values, nulls: null } };
+  }
+  return null;
+}
+
+function perCellColumn(rows: readonly Record<string, LooseValue>[], column: ColumnDef): CellsOfColumn {
+  const types: DataType[] = new Array(rows.length);
+  const values: Value[] = new Array(rows.length);
+  for (let r = 0; r < rows.length; r++) {
+    const value = Object.hasOwn(rows[r], column.name) ? rows[r][column.name] : undefined;
+    types[r] = value === undefined ? MISSING : looseType(value, column.type);
+    values[r] = value === undefined ? null : looseValue(value, column.type);
+  }
+  return { types, values };
 }
 
 /** Marks a cell the input did not give (the column's default applies). */
@@ -151,7 +209,8 @@ function buildBatch(stream: StreamDef, given: readonly ColumnDef[], cells: Colum
   return { schema: stream.columns.map((c) => ({ name: c.name, type: c.type })), cols, rowCount };
 }
 
-function convertCells(cells: { types: DataType[]; values: Value[] }, column: ColumnDef, rowCount: number, fallback: () => Col): Col {
+function convertCells(cells: CellsOfColumn, column: ColumnDef, rowCount: number, fallback: () => Col): Col {
+  if (cells.col !== undefined) return checkNullable(column, castCells(cells.col, column, rowCount, (row) => row));
   // Cells are grouped by the type they arrived as (by identity: input formats share one object per
   // type), each group cast once, then scattered back. The common case — one type for the whole
   // column — casts the values as they are.
