@@ -87,9 +87,33 @@ export function constantCol(type: DataType, value: Value, rowCount: number): Col
       return { type: colType, values: new Float64Array(rowCount).fill(n), nulls };
     }
     case 'string':
-      return { type: colType, values: new Array<string>(rowCount).fill(value === null ? '' : String(value)), nulls };
+      return new ConstantStringCol(colType, value === null ? '' : String(value), rowCount, nulls);
     case 'array':
       return { type: colType, values: new Array<Value[]>(rowCount).fill(value === null ? [] : (value as Value[])), nulls };
+  }
+}
+
+/**
+ * A string constant broadcast over a batch. `values` builds the array of copies on first use only: a
+ * comparison with a dictionary-coded column (`device = 'x'`) reads the constant, never the copies.
+ */
+export class ConstantStringCol implements Col {
+  readonly type: DataType;
+  readonly nulls: Uint8Array | null;
+  readonly value: string;
+  readonly rowCount: number;
+  private materialized: string[] | null = null;
+
+  constructor(type: DataType, value: string, rowCount: number, nulls: Uint8Array | null) {
+    this.type = type;
+    this.value = value;
+    this.rowCount = rowCount;
+    this.nulls = nulls;
+  }
+
+  get values(): string[] {
+    this.materialized ??= new Array<string>(this.rowCount).fill(this.value);
+    return this.materialized;
   }
 }
 

@@ -27,34 +27,34 @@ export function emptyExec(schema: readonly Column[]): ExecBatch {
   return { schema, cols: schema.map((c) => takeCol({ type: c.type, values: new Float64Array(0), nulls: null }, new Uint32Array(0))), rowCount: 0 };
 }
 
+/**
+ * Taking at most 1/TAKE_DECODE_FRACTION_MAX_INVERSE of the rows of a string column that is not yet
+ * dictionary-encoded decodes those rows alone; taking more encodes the column (repeated values are
+ * then decoded once for the query).
+ */
+const TAKE_DECODE_FRACTION_MAX_INVERSE = 8;
+
 /** The rows whose indices are listed, in that order. */
 export function takeCol(col: Col, indices: Uint32Array): Col {
   const n = indices.length;
-  if (col instanceof DictionaryStringCol) {
+  let values: Col['values'] | null = null;
+  if (col instanceof DictionaryStringCol && !col.isEncoded && n * TAKE_DECODE_FRACTION_MAX_INVERSE <= col.rowCount) {
+    // A few rows of a column not encoded yet (a point query's match): decode just those rows.
+    const out = new Array<string>(n);
+    for (let i = 0; i < n; i++) out[i] = col.stringAt(indices[i]);
+    values = out;
+  } else if (col instanceof DictionaryStringCol) {
     // Stays coded when every taken row has a code (rows without one need their own bytes).
+    const source = col.codes;
     const codes = new Int32Array(n);
     let coded = true;
-    for (let i = 0; i < n && coded; i++) coded = (codes[i] = col.codes[indices[i]]) >= 0;
+    for (let i = 0; i < n && coded; i++) coded = (codes[i] = source[indices[i]]) >= 0;
     if (coded) {
       const nulls = col.nulls === null ? null : Uint8Array.from(indices, (i) => col.nulls![i]);
-      return new DictionaryStringCol(col.type, codes, col.dictionary, new Uint8Array(0), new Uint32Array(n + 1), nulls);
+      return new DictionaryStringCol(col.type, codes, col.dictionary, new Uint8Array(0), new Uint32Array(n + 1), nulls, col.interner);
     }
   }
-  let values: Col['values'];
-  const source = col.values;
-  if (source instanceof Float64Array) {
-    const out = new Float64Array(n);
-    for (let i = 0; i < n; i++) out[i] = source[indices[i]];
-    values = out;
-  } else if (source instanceof BigInt64Array || source instanceof BigUint64Array) {
-    const out = source instanceof BigInt64Array ? new BigInt64Array(n) : new BigUint64Array(n);
-    for (let i = 0; i < n; i++) out[i] = source[indices[i]];
-    values = out;
-  } else {
-    const out = new Array(n);
-    for (let i = 0; i < n; i++) out[i] = (source as unknown[])[indices[i]];
-    values = out as Col['values'];
-  }
+  values ??= takeValues(col.values, indices);
   let nulls: Uint8Array | null = null;
   if (col.nulls !== null) {
     nulls = new Uint8Array(n);
@@ -63,6 +63,23 @@ export function takeCol(col: Col, indices: Uint32Array): Col {
     if (!any) nulls = null;
   }
   return { type: col.type, values, nulls };
+}
+
+function takeValues(source: Col['values'], indices: Uint32Array): Col['values'] {
+  const n = indices.length;
+  if (source instanceof Float64Array) {
+    const out = new Float64Array(n);
+    for (let i = 0; i < n; i++) out[i] = source[indices[i]];
+    return out;
+  }
+  if (source instanceof BigInt64Array || source instanceof BigUint64Array) {
+    const out = source instanceof BigInt64Array ? new BigInt64Array(n) : new BigUint64Array(n);
+    for (let i = 0; i < n; i++) out[i] = source[indices[i]];
+    return out;
+  }
+  const out = new Array(n);
+  for (let i = 0; i < n; i++) out[i] = (source as unknown[])[indices[i]];
+  return out as Col['values'];
 }
 
 /** Rows [start, end) without copying numeric values (typed-array views). */

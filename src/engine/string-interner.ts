@@ -73,7 +73,9 @@ export class StringInterner {
               grown.set(this.pool);
               this.pool = grown;
             }
-            this.pool.set(bytes.subarray(start, end), at);
+            // A byte loop, not pool.set(bytes.subarray(…)): a subarray is a heap object per new value.
+            const pool = this.pool;
+            for (let k = 0; k < length; k++) pool[at + k] = bytes[start + k];
             poolStart[next + 1] = at + length;
             if (dictionary.length * 2 >= slotHash.length && dictionary.length < INTERNER_ENTRIES_MAX) {
               this.grow();
@@ -114,9 +116,40 @@ export class StringInterner {
     this.poolStart = poolStart;
   }
 
+  /**
+   * The code of `value`, or -1 when it has none. A value without a code equals no coded row: every
+   * value the table can hold (ASCII, at most INTERNER_VALUE_BYTES_MAX bytes) gets a code the first
+   * time it is seen unless the table is full, and a full table still finds the values it holds.
+   * Rows already encoded are therefore compared correctly; rows with code -1 must be compared by value.
+   */
+  codeOf(value: string): number {
+    const length = value.length;
+    if (length > INTERNER_VALUE_BYTES_MAX) return -1;
+    let hash = 0x811c9dc5 ^ length;
+    for (let k = 0; k < length; k++) {
+      const c = value.charCodeAt(k);
+      if (c >= 0x80) return -1;
+      hash = Math.imul(hash ^ c, 0x01000193);
+    }
+    const { slotHash, slotCode, poolStart, pool } = this;
+    const slotMask = slotHash.length - 1;
+    let slot = hash & slotMask;
+    for (;;) {
+      const code = slotCode[slot] - 1;
+      if (code < 0) return -1;
+      if (slotHash[slot] === hash && poolStart[code + 1] - poolStart[code] === length) {
+        const at = poolStart[code];
+        let same = true;
+        for (let k = 0; k < length && same; k++) same = pool[at + k] === value.charCodeAt(k);
+        if (same) return code;
+      }
+      slot = (slot + 1) & slotMask;
+    }
+  }
+
   /** A lazy string column over one payload. */
   column(type: DataType, bytes: Uint8Array, offsets: Uint32Array, rowCount: number, nulls: Uint8Array | null): DictionaryStringCol {
-    return new DictionaryStringCol(type, this.encode(bytes, offsets, rowCount), this.dictionary, bytes, offsets, nulls);
+    return new DictionaryStringCol(type, null, this.dictionary, bytes, offsets.subarray(0, rowCount + 1), nulls, this);
   }
 }
 
@@ -126,46 +159,123 @@ function sameBytes(pool: Uint8Array, at: number, bytes: Uint8Array, start: numbe
 }
 
 /**
- * A string column held as dictionary codes (plus the raw bytes for rows without a code). `values`
- * builds the string array on first use; `stringAt` and `codes` serve readers that need less.
+ * A string column held as dictionary codes (plus the raw bytes for rows without a code). The codes
+ * are computed on first use (`codes`, `values`): a point query's `device = 'x'` compares the raw bytes
+ * and then takes a row or two, so the batch's other strings are never hashed or decoded. `values`
+ * builds the string array on first use; `stringAt`, `equalsConstant` and `codes` serve readers that
+ * need less.
  */
 export class DictionaryStringCol implements Col {
   readonly type: DataType;
   readonly nulls: Uint8Array | null;
-  /** Per row: an index into `dictionary`, or -1 (decode the row's bytes). */
-  readonly codes: Int32Array;
   readonly dictionary: readonly string[];
+  /** The interner that owns `dictionary`: it encodes the column lazily and looks codes up (null: codes given). */
+  readonly interner: StringInterner | null;
+  readonly rowCount: number;
   private readonly bytes: Uint8Array;
+  /** Row i is bytes [offsets[i], offsets[i + 1]) (absolute: a slice shares the bytes). */
   private readonly offsets: Uint32Array;
+  private encoded: Int32Array | null;
   private materialized: string[] | null = null;
 
-  constructor(type: DataType, codes: Int32Array, dictionary: readonly string[], bytes: Uint8Array, offsets: Uint32Array, nulls: Uint8Array | null) {
+  /** `codes` null: encoded by `interner` on first use. */
+  constructor(
+    type: DataType,
+    codes: Int32Array | null,
+    dictionary: readonly string[],
+    bytes: Uint8Array,
+    offsets: Uint32Array,
+    nulls: Uint8Array | null,
+    interner: StringInterner | null = null,
+  ) {
+    if (codes === null && interner === null) throw new Error('DictionaryStringCol: lazy codes need an interner');
     this.type = type;
-    this.codes = codes;
+    this.encoded = codes;
     this.dictionary = dictionary;
     this.bytes = bytes;
     this.offsets = offsets;
     this.nulls = nulls;
+    this.interner = interner;
+    this.rowCount = codes === null ? offsets.length - 1 : codes.length;
+  }
+
+  /** Per row: an index into `dictionary`, or -1 (decode the row's bytes). */
+  get codes(): Int32Array {
+    this.encoded ??= this.interner!.encode(this.bytes, this.offsets, this.rowCount);
+    return this.encoded;
+  }
+
+  /** Whether the codes exist yet (reading `codes` computes them). */
+  get isEncoded(): boolean {
+    return this.encoded !== null;
   }
 
   stringAt(row: number): string {
-    const code = this.codes[row];
+    const code = this.encoded === null ? -1 : this.encoded[row];
     if (code >= 0) return this.dictionary[code];
     return Buffer.from(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength).toString('utf8', this.offsets[row], this.offsets[row + 1]);
   }
 
-  /** Rows [start, end), still coded; the raw bytes are shared (offsets are absolute into them). */
+  /**
+   * 1 where the row equals `value` (0 with `negate`), per row; values under NULL rows mean nothing.
+   * Coded rows compare codes (the constant's code is looked up once); before the column is encoded,
+   * rows compare their UTF-8 bytes with the constant's, which is exact when bytesDecideEquality.
+   */
+  equalsConstant(value: string, negate: boolean): Float64Array {
+    const rowCount = this.rowCount;
+    const out = new Float64Array(rowCount);
+    const hit = negate ? 0 : 1;
+    const miss = 1 - hit;
+    if (this.encoded === null && bytesDecideEquality(value)) {
+      const target = Buffer.from(value, 'utf8');
+      const length = target.length;
+      const { bytes, offsets } = this;
+      for (let i = 0; i < rowCount; i++) {
+        const start = offsets[i];
+        let same = offsets[i + 1] - start === length;
+        for (let k = 0; k < length && same; k++) same = bytes[start + k] === target[k];
+        out[i] = same ? hit : miss;
+      }
+      return out;
+    }
+    const codes = this.codes;
+    const code = this.interner === null ? -2 : this.interner.codeOf(value);
+    for (let i = 0; i < rowCount; i++) {
+      const c = codes[i];
+      // Without an interner to look the constant up (code -2), coded rows compare their strings.
+      const equal = c >= 0 && code !== -2 ? c === code : this.stringAt(i) === value;
+      out[i] = equal ? hit : miss;
+    }
+    return out;
+  }
+
+  /** Rows [start, end), still coded (or still lazy); the raw bytes are shared (offsets are absolute into them). */
   slice(start: number, end: number): DictionaryStringCol {
     const nulls = this.nulls === null ? null : this.nulls.subarray(start, end);
-    return new DictionaryStringCol(this.type, this.codes.subarray(start, end), this.dictionary, this.bytes, this.offsets.subarray(start, end + 1), nulls);
+    const codes = this.encoded === null ? null : this.encoded.subarray(start, end);
+    return new DictionaryStringCol(this.type, codes, this.dictionary, this.bytes, this.offsets.subarray(start, end + 1), nulls, this.interner);
   }
 
   get values(): string[] {
     if (this.materialized === null) {
-      const out = new Array<string>(this.codes.length).fill('');
-      for (let i = 0; i < out.length; i++) out[i] = this.codes[i] >= 0 ? this.dictionary[this.codes[i]] : this.stringAt(i);
+      const codes = this.codes;
+      const out = new Array<string>(codes.length).fill('');
+      for (let i = 0; i < out.length; i++) out[i] = codes[i] >= 0 ? this.dictionary[codes[i]] : this.stringAt(i);
       this.materialized = out;
     }
     return this.materialized;
   }
+}
+
+/**
+ * Whether a row equals `value` exactly when its UTF-8 bytes equal `value`'s: true for text without
+ * surrogates (astral characters fall back to decoding) and without U+FFFD, the character an invalid
+ * byte sequence decodes to (so no row with other bytes can decode to `value`).
+ */
+function bytesDecideEquality(value: string): boolean {
+  for (let k = 0; k < value.length; k++) {
+    const c = value.charCodeAt(k);
+    if ((c >= 0xd800 && c <= 0xdfff) || c === 0xfffd) return false;
+  }
+  return true;
 }

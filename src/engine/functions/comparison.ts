@@ -15,6 +15,7 @@ import { DbError, isDbError } from '../../core/errors.ts';
 import { type DataType, T, formatDataType } from '../../types/data-type.ts';
 import type { Value } from '../../types/vector.ts';
 import { type Col, baseType, constantCol } from '../column.ts';
+import { DictionaryStringCol } from '../string-interner.ts';
 import { msPerUnit } from './calendar.ts';
 import { castCol, formatValueText } from './cast.ts';
 import type { ScalarFunctionDef, ScalarImpl } from './function.ts';
@@ -109,7 +110,14 @@ export function resolveComparison(name: string, op: CompareOp, argTypes: readonl
     leftSide = { kind: 'scale', factor: msPerUnit(left.kind) };
     rightSide = { kind: 'scale', factor: msPerUnit(right.kind) };
   }
+  // `device = 'x'` over a dictionary-coded column compares codes or raw bytes with the constant's
+  // (string-interner.ts): no string array is built for the column, nor one for the constant.
+  const equality = op === CompareOp.Equals || op === CompareOp.NotEquals;
+  const codedSide = !equality || !leftString || !rightString ? -1 : typeof constants[1] === 'string' ? 0 : typeof constants[0] === 'string' ? 1 : -1;
+  const codedConstant = codedSide < 0 ? '' : (constants[1 - codedSide] as string);
   return propagating(T.bool, (args, rowCount) => {
+    const coded = codedSide < 0 ? null : args[codedSide];
+    if (coded instanceof DictionaryStringCol && coded.rowCount === rowCount) return numberCol(T.bool, coded.equalsConstant(codedConstant, op === CompareOp.NotEquals));
     const a = sideValues(name, leftSide, args[0], rowCount);
     const b = sideValues(name, rightSide, args[1], rowCount);
     return numberCol(T.bool, compareLoop<number | string>(op, a, b, rowCount));

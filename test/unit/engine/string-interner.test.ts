@@ -68,3 +68,40 @@ test('the table grows past its initial size and up to its limit without losing a
   assert.equal(again.codes[0], col.codes[5]);
   assert.equal(again.codes[2], -1);
 });
+
+test('equalsConstant matches comparing the decoded strings, before and after encoding, and after slicing', () => {
+  const constants = fc.oneof(fc.constantFrom('a', 'device-1', '', 'ü', '\uFFFD', '\uD800', 'x'.repeat(INTERNER_VALUE_BYTES_MAX + 1)), fc.string(), fc.string({ unit: 'grapheme' }));
+  fc.assert(
+    fc.property(values, constants, fc.boolean(), fc.boolean(), (rows, constant, negate, encodeFirst) => {
+      const interner = new StringInterner();
+      const decoded = columnOf(new StringInterner(), rows).values;
+      const expected = decoded.map((v) => ((v === constant) !== negate ? 1 : 0));
+      const col = columnOf(interner, rows);
+      if (encodeFirst) void col.codes;
+      assert.deepEqual([...col.equalsConstant(constant, negate)], expected);
+      const half = Math.floor(rows.length / 2);
+      assert.deepEqual([...col.slice(half, rows.length).equalsConstant(constant, negate)], expected.slice(half));
+      const other = columnOf(interner, rows); // encoded or not, same interner
+      assert.deepEqual([...other.equalsConstant(constant, negate)], expected);
+      const firstRow = takeCol(col, Uint32Array.of(0));
+      if (rows.length > 0) assert.deepEqual(firstRow.values, [decoded[0]]);
+    }),
+    { numRuns: 300 },
+  );
+});
+
+test('a point match on a column not yet encoded takes its rows without encoding it', () => {
+  const interner = new StringInterner();
+  const rows = Array.from({ length: 64 }, (_, i) => `device-${i % 10}`);
+  const col = columnOf(interner, rows);
+  const mask = col.equalsConstant('device-3', false);
+  assert.equal(col.isEncoded, false);
+  const taken = takeCol(col, Uint32Array.of(3, 13));
+  assert.deepEqual(taken.values, ['device-3', 'device-3']);
+  assert.equal(col.isEncoded, false);
+  assert.equal(mask.reduce((sum, v) => sum + v, 0), 7);
+  // Taking many rows encodes the column and keeps the result coded.
+  const many = takeCol(col, Uint32Array.from({ length: 32 }, (_, i) => i));
+  assert.equal(col.isEncoded, true);
+  assert.deepEqual(many.values, rows.slice(0, 32));
+});
