@@ -35,6 +35,15 @@ async function take(result: Extract<ExecuteResult, { kind: 'stream' }>, count: n
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 30));
 
+/** Polls until `condition` holds (a loaded CI machine may take longer than a fixed sleep), or fails after 5 s. */
+async function waitFor(condition: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  while (!condition()) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
 test('a streaming query starts at the tail and sees only new rows', async () => {
   const node = await setup();
   await node.execute("INSERT INTO s (device, v) VALUES ('old', 1), ('old', 2)");
@@ -91,14 +100,14 @@ test('tumble windows emit when the watermark passes their end; late rows are cou
   await tick();
   assert.deepEqual(rows, [], 'no window has closed yet');
   await insert(6, 'a', 4); // watermark 6 s: [0, 5) closes
-  await tick();
+  await waitFor(() => rows.length >= 2, 'window [0, 5) to be emitted');
   assert.deepEqual(rows, [
     [T0, 'a', 2n, 4n],
     [T0, 'b', 1n, 2n],
   ]);
   await insert(3, 'a', 100); // late: [0, 5) was emitted
   await insert(12, 'b', 5); // watermark 12 s: [5, 10) closes
-  await tick();
+  await waitFor(() => rows.length >= 3, 'window [5, 10) to be emitted');
   assert.deepEqual(rows.slice(2), [[T0 + 5000, 'a', 1n, 4n]]);
   assert.equal(result.stats.lateRows, 1);
   result.cancel();

@@ -160,7 +160,8 @@ test('a following reader starts at the tail and wakes on append', async () => {
   await new Promise((resolve) => setTimeout(resolve, 20));
   assert.deepEqual(seen, [], 'rows before the read began are not replayed');
   await log.append(sensorBatch(5, 3));
-  await new Promise((resolve) => setTimeout(resolve, 20));
+  // The reader wakes on the append; poll rather than sleep a fixed time (CI machines can be loaded).
+  for (const deadline = Date.now() + 5_000; seen.length === 0 && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 5));
   assert.deepEqual(seen, [5]);
   await log.append(sensorBatch(8, 2));
   await reader;
