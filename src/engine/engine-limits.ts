@@ -8,5 +8,3 @@ export const QUERY_RESULT_ROWS_MAX = 50_000_000;
 export const INSERT_VALUES_ROWS_MAX = 1_000_000;
 /** Default emit interval of streaming global aggregates (Timeplus emits every 2 s by default). */
 export const EMIT_INTERVAL_MS_DEFAULT = 2_000;
-/** Rows a scan converts into one ExecBatch at most (a stored batch is never split). */
-export const SCAN_BATCH_ROWS_MAX = 1_048_576;

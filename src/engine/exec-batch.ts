@@ -5,8 +5,7 @@
 // Invariants: schema.length === cols.length; every col holds rowCount values; names may repeat only
 // in a query's final projection (SELECT a, a), never in a scope that resolves names.
 import { type Batch, type Column, makeBatch } from '../types/batch.ts';
-import type { Value } from '../types/vector.ts';
-import { type Col, colFromVector, colValueAt, vectorFromCol } from './column.ts';
+import { type Col, colFromVector, vectorFromCol } from './column.ts';
 import { DictionaryStringCol } from './string-interner.ts';
 
 export interface ExecBatch {
@@ -21,10 +20,6 @@ export function execFromBatch(batch: Batch): ExecBatch {
 
 export function batchFromExec(exec: ExecBatch, schema: readonly Column[] = exec.schema): Batch {
   return makeBatch(schema, exec.cols.map((col, i) => vectorFromCol(col, exec.rowCount, schema[i].type)));
-}
-
-export function emptyExec(schema: readonly Column[]): ExecBatch {
-  return { schema, cols: schema.map((c) => takeCol({ type: c.type, values: new Float64Array(0), nulls: null }, new Uint32Array(0))), rowCount: 0 };
 }
 
 /**
@@ -161,11 +156,4 @@ export function concatRows(schema: readonly Column[], batches: readonly ExecBatc
     return { type: first?.type ?? column.type, values, nulls };
   });
   return { schema, cols, rowCount: total };
-}
-
-/** Row objects (slow path: tests and text formats). */
-export function execRows(batch: ExecBatch): Value[][] {
-  const rows: Value[][] = [];
-  for (let r = 0; r < batch.rowCount; r++) rows.push(batch.cols.map((c) => colValueAt(c, r)));
-  return rows;
 }

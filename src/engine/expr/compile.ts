@@ -109,9 +109,10 @@ class Compiler {
       case 'In':
         return this.inList(expr.operand, expr.list, expr.negated, text);
       case 'Between': {
+        const operand = evaluatedOncePerBatch(this.compile(expr.operand));
         const inner = this.callCompiled('and', [
-          this.callCompiled('greater_or_equals', [this.compile(expr.operand), this.compile(expr.low)], text),
-          this.callCompiled('less_or_equals', [this.compile(expr.operand), this.compile(expr.high)], text),
+          this.callCompiled('greater_or_equals', [operand, this.compile(expr.low)], text),
+          this.callCompiled('less_or_equals', [operand, this.compile(expr.high)], text),
         ], text);
         return expr.negated ? this.callCompiled('not', [inner], text) : inner;
       }
@@ -123,8 +124,9 @@ class Compiler {
         return this.call(expr.negated ? 'is_not_null' : 'is_null', [expr.operand], text);
       case 'Case': {
         const args: CompiledExpr[] = [];
+        const operand = expr.operand === null ? null : evaluatedOncePerBatch(this.compile(expr.operand));
         for (const when of expr.whens) {
-          const condition = expr.operand === null ? this.compile(when.when) : this.callCompiled('equals', [this.compile(expr.operand), this.compile(when.when)], text);
+          const condition = operand === null ? this.compile(when.when) : this.callCompiled('equals', [operand, this.compile(when.when)], text);
           args.push(condition, this.compile(when.then));
         }
         args.push(expr.else === null ? constant(NULL_TYPE, null, 'NULL') : this.compile(expr.else));
@@ -256,7 +258,7 @@ class Compiler {
   }
 
   private inList(operandExpr: Expr, list: readonly Expr[], negated: boolean, text: string): CompiledExpr {
-    const operand = this.compile(operandExpr);
+    const operand = evaluatedOncePerBatch(this.compile(operandExpr));
     const items = list.length === 1 && list[0].kind === 'Tuple' ? list[0].items : list;
     if (items.some((i) => i.kind === 'Subquery')) throw new DbError('INVALID_ARGUMENT', `IN (subquery) is not supported yet: ${text}`);
     const compiledItems = items.map((item) => this.compile(item));
@@ -339,6 +341,26 @@ class Compiler {
     };
     return this.foldIfConstant(compiled, items);
   }
+}
+
+/**
+ * An expression used in several places of one compiled tree (BETWEEN's operand, CASE x WHEN …, a
+ * non-constant IN list) is evaluated once per batch, not once per use.
+ */
+function evaluatedOncePerBatch(expr: CompiledExpr): CompiledExpr {
+  if (expr.constant !== null) return expr;
+  let lastBatch: ExecBatch | null = null;
+  let lastCol: Col | null = null;
+  return {
+    ...expr,
+    evaluate: (batch, context) => {
+      if (batch !== lastBatch || lastCol === null) {
+        lastCol = expr.evaluate(batch, context);
+        lastBatch = batch;
+      }
+      return lastCol;
+    },
+  };
 }
 
 /** The arguments whose types a NULL literal among them should take. */
