@@ -9,6 +9,7 @@ export { encodeBatch, decodeBatch, type BatchHeader } from './types/batch-codec.
 export { StreamLog, type ReadOptions, type LogRecord, type AppendResult } from './storage/log/stream-log.ts';
 export { Storage } from './storage/storage.ts';
 export { Catalog } from './storage/catalog/catalog.ts';
-export { openNode, TributaryNode, Session, type ExecuteResult, type ExecuteOptions } from './engine/node.ts';
+export { TributaryNode, Session, type ExecuteResult, type ExecuteOptions } from './engine/node.ts';
+export { openNode } from './tributary-node.ts';
 export { parseStatement, parseStatements, formatStatement } from './sql/index.ts';
 export { connect, startNativeServer } from './net/index.ts';

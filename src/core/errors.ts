@@ -48,6 +48,8 @@ export const ERRORS = {
   POSITION_DROPPED: spec(305, 'external', 'no', 'requested position was dropped by retention'),
   IO_ERROR: spec(306, 'external', 'backoff', 'I/O error'),
   DATA_DIR_LOCKED: spec(307, 'external', 'no', 'data directory is in use by another process'),
+  /** A batch's origin range straddles the receiver's high-water mark for its origin key (exactly-once dedupe). */
+  ORIGIN_OVERLAP: spec(308, 'external', 'no', 'batch origin overlaps data already stored'),
   // 4xx: SQL text.
   SYNTAX_ERROR: spec(400, 'user', 'no', 'syntax error'),
   // 5xx: statements the grammar knows but this build cannot run yet.
@@ -61,6 +63,10 @@ export const ERRORS = {
   CONNECTION_CLOSED: spec(604, 'external', 'backoff', 'connection closed'),
   SERVER_BUSY: spec(605, 'external', 'backoff', 'server busy'),
   ACCESS_DENIED: spec(606, 'user', 'no', 'access denied'),
+  // 7xx: remote nodes and sync tasks (external streams, materialized views, pipes).
+  REMOTE_UNAVAILABLE: spec(700, 'external', 'backoff', 'remote node unavailable'),
+  REMOTE_ERROR: spec(701, 'external', 'backoff', 'remote node error'),
+  TASK_STOPPED: spec(702, 'user', 'no', 'task is stopped'),
   // 9xx: bugs.
   INTERNAL: spec(900, 'internal', 'no', 'internal error'),
 } as const satisfies Record<string, ErrorSpec>;

@@ -15,6 +15,7 @@ import { type Clock, systemClock } from '../core/clock.ts';
 import { DbError } from '../core/errors.ts';
 import { type Statement, parseStatement, parseStatements } from '../sql/index.ts';
 import { Storage } from '../storage/storage.ts';
+import { loadNodeId } from './node-identity.ts';
 import { type Batch, type Column, rowArraysOf } from '../types/batch.ts';
 import type { Value } from '../types/vector.ts';
 import { colFromValues } from './column.ts';
@@ -26,6 +27,8 @@ import { type RowSet, createStream, describeStream, executeDdl, showCreateStream
 import { executeInsert } from './statements/insert.ts';
 import { Access, DEFAULT_USER } from './auth/access.ts';
 import { checkStatementAccess } from './auth/statement-access.ts';
+import type { RemoteStreams } from './external/remote-streams.ts';
+import { createExternalStream, describeExternalStream, findExternalStream, showCreateExternalStream } from './statements/external-streams.ts';
 import { type UserContext, alterUser, createUser, dropUser, grant, revoke, showCreateUser } from './statements/users.ts';
 
 export interface NodeOptions {
@@ -38,6 +41,27 @@ export interface NodeOptions {
    * privilege, and SQL cannot create, change or drop them.
    */
   readonly configuredUsers?: readonly string[];
+  /** Reaches remote nodes (external streams); without it, external streams are NOT_SUPPORTED. */
+  readonly remotes?: RemoteStreams;
+  /** This node's id (exactly-once origins); default: the data directory's, created on first open. */
+  readonly nodeId?: string;
+  /** The sync layer: materialized views and pipes (src/sync), installed by the composed node. */
+  readonly extension?: (node: TributaryNode) => NodeExtension;
+}
+
+/**
+ * What a higher layer (src/sync) adds to the engine: statements it runs (materialized views,
+ * pipes), `system.<name>` tables, and a life cycle bound to the node's.
+ */
+export interface NodeExtension {
+  /** Runs `statement`, or returns undefined when it is not one this extension handles. */
+  execute(statement: Statement, session: Session, database: string, signal: AbortSignal): Promise<ExecuteResult> | undefined;
+  /** The rows of `system.<name>`, or undefined when there is no such table. */
+  systemTable(name: string): RowSet | undefined;
+  /** Called once the node is open (starts tasks). */
+  start(): Promise<void>;
+  /** Called first when the node closes (stops tasks). */
+  close(): Promise<void>;
 }
 
 export interface SessionOptions {
@@ -116,9 +140,13 @@ export class Session {
       params: new Map(Object.entries(options.params ?? {})),
       clock: this.node.clock,
       authorize: (privilege, db, stream) => this.access.check(privilege, db, stream),
+      remotes: this.node.remotes,
+      systemTable: (name) => this.node.extension?.systemTable(name),
     };
     const signal = options.signal ?? new AbortController().signal;
     checkStatementAccess(statement, this.access, database);
+    const extended = this.node.extension?.execute(statement, this, database, signal);
+    if (extended !== undefined) return extended;
     const users: UserContext = { catalog: storage.catalog, configuredUsers: this.node.configuredUsers, database };
     switch (statement.kind) {
       case 'Select':
@@ -129,9 +157,20 @@ export class Session {
       case 'CreateStream':
         await createStream(statement, storage, database, env.context);
         return ok();
+      case 'CreateExternalStream':
+        await createExternalStream(statement, storage, database, this.node.remotes, signal);
+        return ok();
+      case 'DropStream': {
+        const external = findExternalStream(storage, statement.name.parts, database);
+        if (external !== undefined) {
+          await storage.catalog.dropObject('external_stream', external.database, external.name, { ifExists: statement.ifExists });
+          return ok();
+        }
+        await executeDdl(statement, storage, database);
+        return ok();
+      }
       case 'CreateDatabase':
       case 'DropDatabase':
-      case 'DropStream':
         await executeDdl(statement, storage, database);
         return ok();
       case 'Use':
@@ -159,14 +198,22 @@ export class Session {
       case 'Revoke':
         await revoke(statement, users);
         return ok();
-      case 'ShowCreate':
+      case 'ShowCreate': {
         if (statement.objectType === 'USER') return rowSet(showCreateUser(statement.name.parts.join('.'), users));
+        const external = findExternalStream(storage, statement.name.parts, database);
+        if (external !== undefined && (statement.objectType === null || statement.objectType === 'STREAM' || statement.objectType === 'EXTERNAL STREAM')) {
+          return rowSet(showCreateExternalStream(external));
+        }
         if (statement.objectType !== null && statement.objectType !== 'STREAM') {
           throw new DbError('NOT_SUPPORTED', `SHOW CREATE ${statement.objectType}`);
         }
         return rowSet(showCreateStream(storage, statement.name.parts, database));
-      case 'Describe':
+      }
+      case 'Describe': {
+        const external = findExternalStream(storage, statement.name.parts, database);
+        if (external !== undefined) return rowSet(describeExternalStream(external));
         return rowSet(describeStream(storage, statement.name.parts, database));
+      }
       default:
         throw new DbError('NOT_SUPPORTED', `${statement.kind} statements (they arrive with the server, external stream and pipe stages)`);
     }
@@ -182,7 +229,7 @@ function ok(writtenRows = 0): ExecuteResult {
   return { kind: 'ok', writtenRows };
 }
 
-function rowSet(set: RowSet): ExecuteResult {
+export function rowSet(set: RowSet): ExecuteResult {
   const exec: ExecBatch = {
     schema: set.schema,
     cols: set.schema.map((c, i) => colFromValues(c.type, set.rows.map((r) => r[i]))),
@@ -201,20 +248,34 @@ export class TributaryNode {
   readonly storage: Storage;
   readonly clock: Clock;
   readonly configuredUsers: ReadonlySet<string>;
+  readonly nodeId: string;
+  readonly remotes: RemoteStreams | undefined;
+  readonly extension: NodeExtension | undefined;
   private readonly running = new Set<AbortController>();
   private readonly defaultSession: Session;
 
-  private constructor(storage: Storage, clock: Clock, configuredUsers: ReadonlySet<string>) {
+  private constructor(storage: Storage, clock: Clock, options: NodeOptions, nodeId: string) {
     this.storage = storage;
     this.clock = clock;
-    this.configuredUsers = configuredUsers;
+    this.configuredUsers = new Set(options.configuredUsers ?? []);
+    this.nodeId = nodeId;
+    this.remotes = options.remotes;
     this.defaultSession = new Session(this);
+    this.extension = options.extension?.(this);
   }
 
   static async open(options: NodeOptions): Promise<TributaryNode> {
     const clock = options.clock ?? systemClock;
     const storage = await Storage.open({ dataDir: options.dataDir, clock, streamDefaults: options.streamDefaults });
-    return new TributaryNode(storage, clock, new Set(options.configuredUsers ?? []));
+    try {
+      const nodeId = options.nodeId ?? (await loadNodeId(options.dataDir));
+      const node = new TributaryNode(storage, clock, options, nodeId);
+      await node.extension?.start();
+      return node;
+    } catch (error) {
+      await storage.close().catch(() => undefined);
+      throw error;
+    }
   }
 
   /** A session for `options.user` (default: `default`, who has every privilege). */
@@ -284,6 +345,8 @@ export class TributaryNode {
 
   /** Cancels running queries and closes the data directory. */
   async close(): Promise<void> {
+    await this.extension?.close();
+    await this.remotes?.close();
     for (const controller of this.running) controller.abort(new DbError('QUERY_CANCELLED', 'node closing'));
     await this.storage.close();
   }

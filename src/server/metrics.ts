@@ -12,7 +12,12 @@
 //   tributary_ingest_bytes_total{database,stream} counter encoded bytes appended since open
 //   tributary_stream_bytes{database,stream}      gauge    bytes on disk
 //   tributary_stream_next_sn{database,stream}    gauge    next _tp_sn
-//   tributary_task_lag_rows{task}                gauge    rows a task is behind its source (no tasks yet)
+//   tributary_task_lag_rows{database,task,kind}       gauge    rows a task (materialized view) is behind its source
+//   tributary_task_lag_seconds{database,task,kind}    gauge    estimated seconds to catch up (-1: not moving)
+//   tributary_task_rows_per_second{database,task,kind} gauge   delivery rate
+//   tributary_task_delivered_rows_total{…}            counter  rows delivered since the node opened
+//   tributary_task_retries_total{…}                   counter  retries after transient errors
+//   tributary_task_running{…}                         gauge    1 running, 0 paused or stopped
 import type { TributaryNode } from '../engine/node.ts';
 
 export type Protocol = 'http' | 'native';
@@ -89,8 +94,29 @@ export class ServerMetrics {
     family(out, 'tributary_connections_total', 'counter', 'Client connections accepted.');
     for (const [protocol, count] of this.connectionsTotal) sample(out, 'tributary_connections_total', { protocol }, count);
     this.renderStreams(out);
-    family(out, 'tributary_task_lag_rows', 'gauge', 'Rows a view or pipe task is behind its source stream.');
+    this.renderTasks(out);
     return `${out.join('\n')}\n`;
+  }
+
+  private renderTasks(out: string[]): void {
+    const tasks = this.node.extension?.systemTable('tasks');
+    const rows = tasks?.rows ?? [];
+    const column = (name: string) => tasks?.schema.findIndex((c) => c.name === name) ?? -1;
+    const [db, name, kind, state] = [column('database'), column('name'), column('kind'), column('state')];
+    const families = [
+      ['tributary_task_lag_rows', 'gauge', 'Rows a view or pipe task is behind its source stream.', 'lag_rows'],
+      ['tributary_task_lag_seconds', 'gauge', 'Estimated seconds for a task to catch up (-1: not moving).', 'lag_seconds'],
+      ['tributary_task_rows_per_second', 'gauge', 'Rows per second a task delivers.', 'rows_per_second'],
+      ['tributary_task_delivered_rows_total', 'counter', 'Rows a task delivered since the node opened.', 'delivered_rows'],
+      ['tributary_task_retries_total', 'counter', 'Retries of a task after transient errors since the node opened.', 'retries'],
+    ] as const;
+    for (const [metric, type, help, field] of families) {
+      family(out, metric, type, help);
+      const index = column(field);
+      for (const row of rows) sample(out, metric, { database: String(row[db]), task: String(row[name]), kind: String(row[kind]) }, Number(row[index]));
+    }
+    family(out, 'tributary_task_running', 'gauge', 'Whether a task is running (1) or paused or stopped (0).');
+    for (const row of rows) sample(out, 'tributary_task_running', { database: String(row[db]), task: String(row[name]), kind: String(row[kind]) }, row[state] === 'RUNNING' || row[state] === 'RETRYING' ? 1 : 0);
   }
 
   private renderStreams(out: string[]): void {

@@ -7,7 +7,8 @@
 //   3. close the node: pending appends are synced, files closed, the data directory unlocked.
 // An insert acknowledged before step 3 is durable; the process exits 0 after step 3.
 import { readFileSync } from 'node:fs';
-import { type TributaryNode, openNode } from '../engine/node.ts';
+import type { TributaryNode } from '../engine/node.ts';
+import { openNode } from '../tributary-node.ts';
 import { SERVER_VERSION } from '../net/http/http-errors.ts';
 import { type HttpServer, startHttpServer } from '../net/http/http-server.ts';
 import { type NativeServer, startNativeServer } from '../net/index.ts';
@@ -34,7 +35,14 @@ interface Closable {
 export async function startNodeServer(config: ServerConfig, logger: Logger): Promise<RunningServer> {
   const startedMs = performance.now();
   const usersFile = config.users_file === undefined ? null : readUsersFile(config.users_file);
-  const node = await openNode({ dataDir: config.data_dir, streamDefaults: { fsync: config.fsync }, configuredUsers: usersFile === null ? [] : [...usersFile.users.keys()] });
+  const taskLogger = logger.child({ component: 'sync' });
+  const node = await openNode({
+    dataDir: config.data_dir,
+    streamDefaults: { fsync: config.fsync },
+    configuredUsers: usersFile === null ? [] : [...usersFile.users.keys()],
+    taskLog: (level, message, fields) => taskLogger[level](fields ?? {}, message),
+    onRemoteWarning: (message) => taskLogger.warn(message),
+  });
   const authenticate = createAuthenticator({ catalog: node.storage.catalog, usersFile });
   const listeners: Closable[] = [];
   try {
@@ -49,13 +57,13 @@ export async function startNodeServer(config: ServerConfig, logger: Logger): Pro
     });
     listeners.push(http);
     metrics.addHttpRunningSource(() => http.runningQueries());
-    const tcp = await startNativeServer({ node, host: config.listen, port: config.tcp_port, authenticate });
+    const tcp = await startNativeServer({ node, host: config.listen, port: config.tcp_port, authenticate, nodeId: node.nodeId });
     listeners.push(tcp);
     const natives: NativeServer[] = [tcp];
     let tls: NativeServer | null = null;
     if (config.tls_cert !== undefined && config.tls_key !== undefined) {
       const keys = { cert: readFileSync(config.tls_cert), key: readFileSync(config.tls_key) };
-      tls = await startNativeServer({ node, host: config.listen, port: config.tls_port, tls: keys, authenticate });
+      tls = await startNativeServer({ node, host: config.listen, port: config.tls_port, tls: keys, authenticate, nodeId: node.nodeId });
       listeners.push(tls);
       natives.push(tls);
     }

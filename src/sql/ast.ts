@@ -30,6 +30,7 @@ export type Statement =
   | SystemViewStatement
   | ShowDatabasesStatement
   | ShowStreamsStatement
+  | ShowViewsStatement
   | ShowCreateStatement
   | DescribeStatement
   | CreatePipeStatement
@@ -279,6 +280,13 @@ export interface SystemViewStatement {
 
 export interface ShowDatabasesStatement {
   readonly kind: 'ShowDatabases';
+}
+
+/** `SHOW [MATERIALIZED] VIEWS [FROM db]`. */
+export interface ShowViewsStatement {
+  readonly kind: 'ShowViews';
+  readonly materialized: boolean;
+  readonly database: string | null;
 }
 
 export interface ShowStreamsStatement {

@@ -412,6 +412,7 @@ const statementPrinters: Printers<Statement, StatementKind, [FormatOptions]> = {
   DropView: (node) => `DROP VIEW ${ifExists(node.ifExists)}${formatObjectName(node.name)}`,
   SystemView: (node) => `SYSTEM ${node.action} MATERIALIZED VIEW ${formatObjectName(node.name)}`,
   ShowDatabases: () => 'SHOW DATABASES',
+  ShowViews: (node) => `SHOW ${node.materialized ? 'MATERIALIZED VIEWS' : 'VIEWS'}${node.database === null ? '' : ` FROM ${formatDatabaseName(node.database)}`}`,
   ShowStreams: (node) => (node.database === null ? 'SHOW STREAMS' : `SHOW STREAMS FROM ${formatDatabaseName(node.database)}`),
   ShowCreate: (node) => {
     const type = node.objectType === null ? '' : node.objectType + ' ';

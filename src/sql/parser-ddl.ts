@@ -172,6 +172,12 @@ export function parseShowStreams(c: Cursor): Statement {
   return { kind: 'ShowStreams', database };
 }
 
+export function parseShowViews(c: Cursor, materialized: boolean): Statement {
+  const database = c.acceptWord('FROM') || c.acceptWord('IN') ? parseDatabaseName(c) : null;
+  if (database === null) c.note('FROM');
+  return { kind: 'ShowViews', materialized, database };
+}
+
 /** After DESCRIBE/DESC: `[STREAM] name`. */
 export function parseDescribe(c: Cursor): Statement {
   if (c.isWord('STREAM') && !atStatementEnd(c, 1)) c.advance();

@@ -27,6 +27,7 @@ import {
   parseInsert,
   parseShowCreate,
   parseShowStreams,
+  parseShowViews,
   parseSystem,
   parseUse,
 } from './parser-ddl.ts';
@@ -198,6 +199,12 @@ function parseDrop(c: Cursor): Statement {
 function parseShow(c: Cursor): Statement {
   if (c.acceptWord('DATABASES')) return { kind: 'ShowDatabases' };
   if (c.acceptWord('STREAMS')) return parseShowStreams(c);
+  if (c.acceptWord('VIEWS')) return parseShowViews(c, false);
+  if (c.isWord('MATERIALIZED') && c.isWord('VIEWS', 1)) {
+    c.advance();
+    c.advance();
+    return parseShowViews(c, true);
+  }
   if (c.acceptWord('CREATE')) return parseShowCreate(c);
   if (c.acceptWord('PIPES')) return parseShowPipes(c);
   if (c.acceptWord('PIPE')) return parseShowPipe(c);
@@ -209,6 +216,8 @@ function parseShow(c: Cursor): Statement {
   return c.fail(
     'DATABASES',
     'STREAMS',
+    'VIEWS',
+    'MATERIALIZED VIEWS',
     'CREATE',
     'PIPES',
     'PIPE',

@@ -45,6 +45,7 @@ const RULES: { readonly [K in StatementKind]: Rule<K> } = {
   SystemView: onObject('CREATE'),
   ShowDatabases: none,
   ShowStreams: (s, access, database) => access.checkDatabase(s.database ?? database),
+  ShowViews: (s, access, database) => access.checkDatabase(s.database ?? database),
   ShowCreate: (s, access, database) => {
     if (s.objectType === 'USER') access.check('ALL', null, null);
     else if (s.objectType === 'DATABASE') access.checkDatabase(s.name.parts.join('.'));

@@ -3,7 +3,7 @@
 // query uses, adds requested virtual columns, and honours a seek (start sn / event time) and, for
 // bounded scans, an event-time range that lets the log skip whole batches by its index.
 import { DbError } from '../../core/errors.ts';
-import type { StreamLog } from '../../storage/log/stream-log.ts';
+import type { LogRecord, StreamLog } from '../../storage/log/stream-log.ts';
 import { type VirtualColumnName, virtualVector } from '../../storage/log/virtual-columns.ts';
 import type { Column } from '../../types/batch.ts';
 import { type Col, colFromVector } from '../column.ts';
@@ -38,21 +38,24 @@ export async function* scan(options: ScanOptions): AsyncGenerator<ExecBatch> {
   });
   const interner = new StringInterner();
   try {
-    for await (const record of reads) {
-      const batch = record.batch!;
-      const cols: Col[] = options.schema.map((column) => {
-        if (VIRTUAL.has(column.name)) return colFromVector(virtualVector(column.name as VirtualColumnName, record.header));
-        const index = batch.columns.findIndex((c) => c.name === column.name);
-        if (index < 0) {
-          throw new DbError('SCHEMA_MISMATCH', `stream ${options.log.name}: a stored batch at sn ${record.header.baseSn} has no column '${column.name}'`);
-        }
-        return colFromVector(batch.vectors[index], interner);
-      });
-      const exec: ExecBatch = { schema: options.schema, cols, rowCount: batch.rowCount };
-      yield record.startRow > 0 ? sliceRows(exec, record.startRow, exec.rowCount) : exec;
-    }
+    for await (const record of reads) yield execFromRecord(record, options.schema, interner, options.log.name);
   } catch (error) {
     if (options.signal.aborted) return;
     throw error;
   }
+}
+
+/** One log record as an ExecBatch of `schema` (stored columns by name, then virtual ones), from startRow on. */
+export function execFromRecord(record: LogRecord, schema: readonly Column[], interner: StringInterner, logName: string): ExecBatch {
+  const batch = record.batch!;
+  const cols: Col[] = schema.map((column) => {
+    if (VIRTUAL.has(column.name)) return colFromVector(virtualVector(column.name as VirtualColumnName, record.header));
+    const index = batch.columns.findIndex((c) => c.name === column.name);
+    if (index < 0) {
+      throw new DbError('SCHEMA_MISMATCH', `stream ${logName}: a stored batch at sn ${record.header.baseSn} has no column '${column.name}'`);
+    }
+    return colFromVector(batch.vectors[index], interner);
+  });
+  const exec: ExecBatch = { schema, cols, rowCount: batch.rowCount };
+  return record.startRow > 0 ? sliceRows(exec, record.startRow, exec.rowCount) : exec;
 }

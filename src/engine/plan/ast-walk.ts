@@ -81,13 +81,22 @@ export function conjuncts(expr: Expr): Expr[] {
  */
 export function substituteAliases(expr: Expr, aliases: ReadonlyMap<string, Expr>, isColumn: (name: string) => boolean): Expr {
   if (aliases.size === 0) return expr;
-  const sub = (e: Expr): Expr => substituteAliases(e, aliases, isColumn);
+  return rewriteColumnRefs(expr, (ref) => {
+    const name = ref.parts.length === 1 ? ref.parts[0] : undefined;
+    const target = name === undefined || isColumn(name) ? undefined : aliases.get(name);
+    return target ?? ref;
+  });
+}
+
+/**
+ * `expr` with every column reference replaced by `replace(ref)`. Subqueries are not entered; a node
+ * kind this does not rebuild is returned unchanged.
+ */
+export function rewriteColumnRefs(expr: Expr, replace: (ref: Extract<Expr, { kind: 'ColumnRef' }>) => Expr): Expr {
+  const sub = (e: Expr): Expr => rewriteColumnRefs(e, replace);
   switch (expr.kind) {
-    case 'ColumnRef': {
-      const name = expr.parts.length === 1 ? expr.parts[0] : undefined;
-      const target = name === undefined || isColumn(name) ? undefined : aliases.get(name);
-      return target ?? expr;
-    }
+    case 'ColumnRef':
+      return replace(expr);
     case 'Unary':
       return { ...expr, operand: sub(expr.operand) };
     case 'Binary':

@@ -19,15 +19,17 @@ import {
   type Select,
   type SelectItem,
   formatExpression,
+  parseStatement,
 } from '../../sql/index.ts';
 import type { Storage } from '../../storage/storage.ts';
-import type { StreamDef } from '../../storage/catalog/catalog-types.ts';
+import type { CatalogObject, StreamDef } from '../../storage/catalog/catalog-types.ts';
 import { VIRTUAL_COLUMNS } from '../../storage/log/virtual-columns.ts';
 import type { Column } from '../../types/batch.ts';
 import { type DataType, T, formatDataType } from '../../types/data-type.ts';
 import type { Value } from '../../types/vector.ts';
 import { lookupAggregateFunction } from '../aggregates/index.ts';
-import { baseType, colValueAt, isTimeType } from '../column.ts';
+import { baseType, colFromValues, colValueAt, isTimeType } from '../column.ts';
+import type { RowSet } from '../statements/ddl.ts';
 import { EMIT_INTERVAL_MS_DEFAULT } from '../engine-limits.ts';
 import type { ExecBatch } from '../exec-batch.ts';
 import { type CompiledExpr, compileExpr } from '../expr/compile.ts';
@@ -42,6 +44,8 @@ import { scan } from '../operators/scan.ts';
 import { conjuncts, findAggregates, substituteAliases, walkExpr } from './ast-walk.ts';
 import { type PlainSetting, settingsMap } from '../settings-values.ts';
 import type { Authorize } from '../auth/access.ts';
+import type { RemoteStreams } from '../external/remote-streams.ts';
+import { type ExternalSourcePlan, planExternalSource, readShard, remoteSelectSql } from './external-source.ts';
 
 export interface PlanEnv {
   readonly storage: Storage;
@@ -52,7 +56,27 @@ export interface PlanEnv {
   readonly ctes?: ReadonlyMap<string, QueryStatement>;
   /** Throws ACCESS_DENIED unless the session's user may read the stream; called before it is looked up. */
   readonly authorize: Authorize;
+  /** Reaches remote nodes for external streams; without it, querying one is NOT_SUPPORTED. */
+  readonly remotes?: RemoteStreams;
+  /**
+   * Replaces the reader of the query's stream or external stream (a materialized view feeds the
+   * plan its own batches, with their source positions). Called once per source when the plan runs.
+   */
+  readonly sourceOverride?: (request: SourceRequest) => AsyncIterable<ExecBatch>;
+  /** The rows of `system.<name>` tables served by higher layers (system.tasks), or undefined. */
+  readonly systemTable?: (name: string) => RowSet | undefined;
 }
+
+/** What a stream or external-stream source reads, as handed to PlanEnv.sourceOverride. */
+export type SourceRequest =
+  | { readonly kind: 'stream'; readonly stream: StreamDef; readonly schema: readonly Column[]; readonly streaming: boolean; readonly seek: Seek; readonly signal: AbortSignal }
+  | {
+      readonly kind: 'external_stream';
+      readonly plan: ExternalSourcePlan;
+      readonly streaming: boolean;
+      readonly seekTo: string | number | boolean | null;
+      readonly signal: AbortSignal;
+    };
 
 export interface QueryStats {
   lateRows: number;
@@ -83,6 +107,8 @@ interface Source {
   readonly streaming: boolean;
   /** The local stream read directly, when the source is one (seeks apply to it). */
   readonly stream: StreamDef | null;
+  /** Set for an external stream: the planner passes SETTINGS seek_to through to the remote. */
+  readonly external?: boolean;
   readonly window: WindowCall | null;
   open(signal: AbortSignal, seek: Seek, stats: QueryStats): AsyncIterable<ExecBatch>;
 }
@@ -93,7 +119,7 @@ interface WindowCall {
   readonly args: readonly Expr[];
 }
 
-interface Seek {
+export interface Seek {
   fromSn?: number;
   fromTimeMs?: number;
   minTimeMs?: number;
@@ -120,7 +146,7 @@ function planSource(from: FromItem | null, select: Select, env: PlanEnv): Source
     case 'TableRef': {
       const parts = from.name.parts;
       if (parts.length === 1 && env.ctes?.has(parts[0])) return subquerySource(env.ctes.get(parts[0])!, from.alias ?? parts[0], env);
-      return streamSource(resolveStream(parts, env), from.alias, true, select, env);
+      return relationSource(parts, from.alias, true, select, env);
     }
     case 'SubqueryTable':
       return subquerySource(from.query, from.alias, env);
@@ -129,7 +155,7 @@ function planSource(from: FromItem | null, select: Select, env: PlanEnv): Source
       if (name === 'table') {
         const target = from.args[0];
         if (from.args.length !== 1 || target.kind !== 'ColumnRef') throw new DbError('INVALID_ARGUMENT', `table() takes one stream name, e.g. table(sensors)`);
-        return streamSource(resolveStream(target.parts, env), from.alias ?? target.parts[target.parts.length - 1], false, select, env);
+        return relationSource(target.parts, from.alias ?? target.parts[target.parts.length - 1], false, select, env);
       }
       if (WINDOW_FUNCTIONS.has(name)) return windowSource(name as WindowCall['kind'], from.args, from.alias, select, env);
       throw new DbError('INVALID_ARGUMENT', `unknown table function '${from.name}'; known: table, tumble, hop, session`);
@@ -139,7 +165,13 @@ function planSource(from: FromItem | null, select: Select, env: PlanEnv): Source
   }
 }
 
-function resolveStream(parts: readonly string[], env: PlanEnv): StreamDef {
+type ResolvedRelation =
+  | { readonly kind: 'stream'; readonly stream: StreamDef }
+  | { readonly kind: 'external_stream'; readonly object: CatalogObject }
+  | { readonly kind: 'view_query'; readonly query: QueryStatement };
+
+/** The stream, external stream or view (its target) a name in FROM refers to. */
+function resolveRelation(parts: readonly string[], env: PlanEnv): ResolvedRelation {
   const database = parts.length === 1 ? env.database : parts.slice(0, -1).join('.');
   const name = parts[parts.length - 1];
   // Before the lookup: a user without SELECT learns nothing about whether the stream exists.
@@ -149,8 +181,71 @@ function resolveStream(parts: readonly string[], env: PlanEnv): StreamDef {
     if (env.storage.catalog.findDatabase(database) === undefined) throw new DbError('DATABASE_NOT_FOUND', database);
     throw new DbError('STREAM_NOT_FOUND', `${database}.${name}`);
   }
-  if (relation.kind !== 'stream') throw new DbError('INVALID_ARGUMENT', `${database}.${name} is a ${relation.kind.replace('_', ' ')}; querying it is not supported yet`);
-  return relation.stream;
+  if (relation.kind === 'stream') return relation;
+  if (relation.kind === 'external_stream') return { kind: 'external_stream', object: relation.object };
+  // A materialized view reads as its target stream; a plain view as its query.
+  const definition = relation.object.definition as { target?: { database: string; name: string } | null; query?: string };
+  const target = definition.target;
+  if (target === undefined || target === null) {
+    if (definition.query === undefined) throw new DbError('INVALID_ARGUMENT', `${database}.${name} is a view without a query or target`);
+    const query = parseStatement(definition.query);
+    if (query.kind !== 'Select' && query.kind !== 'Union') throw new DbError('INTERNAL', `view ${database}.${name} holds a ${query.kind}`);
+    return { kind: 'view_query', query };
+  }
+  const resolved = env.storage.catalog.findRelation(target.database, target.name);
+  if (resolved === undefined) throw new DbError('STREAM_NOT_FOUND', `${target.database}.${target.name} (the target of view ${database}.${name})`);
+  if (resolved.kind === 'stream') return resolved;
+  if (resolved.kind === 'external_stream') return { kind: 'external_stream', object: resolved.object };
+  throw new DbError('INVALID_ARGUMENT', `view ${database}.${name} targets ${target.database}.${target.name}, which is a view`);
+}
+
+function relationSource(parts: readonly string[], alias: string | null, streaming: boolean, select: Select, env: PlanEnv): Source {
+  if (parts.length === 2 && parts[0] === 'system') {
+    const rows = env.systemTable?.(parts[1]);
+    if (rows !== undefined) return rowSetSource(rows, alias ?? parts[1]);
+  }
+  const relation = resolveRelation(parts, env);
+  if (relation.kind === 'stream') return streamSource(relation.stream, alias, streaming, select, env);
+  if (relation.kind === 'view_query') return subquerySource(relation.query, alias ?? parts[parts.length - 1], env);
+  return externalStreamSource(relation.object, alias, streaming, select, env);
+}
+
+/** A bounded source over rows held in memory (system tables). */
+function rowSetSource(set: RowSet, alias: string): Source {
+  const schema = [...set.schema];
+  const scope = new Scope(schema.map((c, index) => ({ name: c.name, qualifier: alias, type: c.type, index, hidden: false })));
+  return {
+    scope,
+    schema,
+    streaming: false,
+    stream: null,
+    window: null,
+    open: async function* () {
+      yield { schema, cols: schema.map((c, i) => colFromValues(c.type, set.rows.map((r) => r[i]))), rowCount: set.rows.length };
+    },
+  };
+}
+
+function externalStreamSource(object: CatalogObject, alias: string | null, streaming: boolean, select: Select, env: PlanEnv): Source {
+  const { names, star } = referencedNames(select);
+  const plan = planExternalSource(object, alias, names, star, select.where);
+  const seekTo = settingsMap(select.settings).get('seek_to') ?? null;
+  const remotes = env.remotes;
+  return {
+    scope: plan.scope,
+    schema: plan.schema,
+    streaming,
+    stream: null,
+    external: true,
+    window: null,
+    open: (signal) => {
+      if (env.sourceOverride !== undefined) return env.sourceOverride({ kind: 'external_stream', plan, streaming, seekTo, signal });
+      if (remotes === undefined) throw new DbError('NOT_SUPPORTED', `querying external stream ${plan.name}: this node has no remote connector`);
+      const sql = remoteSelectSql(plan.config, plan.remoteColumns, plan.pushdown, { bounded: !streaming, seekTo });
+      const shards = plan.config.hosts.map((_, shard) => readShard(remotes, plan, shard, sql, signal));
+      return shards.length === 1 ? shards[0] : mergeStreams(shards, (b) => b);
+    },
+  };
 }
 
 /** Names of columns the query refers to (last part of every column reference), and whether it uses `*`. */
@@ -191,7 +286,7 @@ function streamSource(stream: StreamDef, alias: string | null, streaming: boolea
     stream,
     window: null,
     open: (signal, seek, stats) =>
-      scan({
+      env.sourceOverride !== undefined ? env.sourceOverride({ kind: 'stream', stream, schema, streaming, seek, signal }) : scan({
         log,
         streaming,
         schema,
@@ -216,10 +311,10 @@ function windowSource(kind: WindowCall['kind'], args: readonly Expr[], alias: st
   if (args.length !== 1 + intervals && args.length !== 2 + intervals) throw new DbError('INVALID_ARGUMENT', `${kind} takes ${usage}`);
   const target = args[0];
   let inner: Source;
-  if (target.kind === 'ColumnRef') inner = streamSource(resolveStream(target.parts, env), alias ?? target.parts[target.parts.length - 1], true, select, env);
+  if (target.kind === 'ColumnRef') inner = relationSource(target.parts, alias ?? target.parts[target.parts.length - 1], true, select, env);
   else if (target.kind === 'FunctionCall' && target.name.toLowerCase() === 'table' && target.args.length === 1 && target.args[0].kind === 'ColumnRef') {
     const parts = target.args[0].parts;
-    inner = streamSource(resolveStream(parts, env), alias ?? parts[parts.length - 1], false, select, env);
+    inner = relationSource(parts, alias ?? parts[parts.length - 1], false, select, env);
   } else if (target.kind === 'Subquery') inner = subquerySource(target.query, alias, env);
   else throw new DbError('INVALID_ARGUMENT', `${kind}: the first argument must be a stream, table(stream) or a subquery; ${usage}`);
   const timeExpr: Expr = args.length === 2 + intervals ? args[1] : { kind: 'ColumnRef', parts: ['_tp_time'] };

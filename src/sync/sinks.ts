@@ -1,0 +1,181 @@
+// Where a task's output goes: a local stream or an external stream (a remote Tributary node, one
+// or more shards). A sink delivers batches in the order sent and reports each acknowledgement in
+// that order, so the task's checkpoint only ever advances over a prefix of delivered batches.
+//
+// Every batch carries its origin (node id, task id, lane, source sn range); local and remote
+// Tributary streams drop a batch whose origin they already hold, so re-sending after a crash or a
+// lost acknowledgement never duplicates rows. A batch the query filtered down to nothing (null)
+// is "delivered" at once but still acknowledged in order, so the position moves past it.
+//
+// Shard choice (external targets): with `sharding_expr`, each row goes to hash(value) mod shards
+// (a batch is split, every part keeping the batch's origin; each shard dedupes on its own);
+// without it, each batch goes to one shard picked by a hash of its origin — spread like
+// round-robin, and a replay goes to the same shard as the first attempt (so that shard's dedupe
+// catches it).
+//
+// Limits: SINK_INFLIGHT_BATCHES_MAX batches may await acknowledgement at once; send() waits for room.
+import { DbError } from '../core/errors.ts';
+import { type ExecBatch, batchFromExec, takeRows } from '../engine/exec-batch.ts';
+import { type CompiledExpr, compileExpr } from '../engine/expr/compile.ts';
+import { Scope } from '../engine/expr/scope.ts';
+import type { ExternalStreamConfig } from '../engine/external/external-stream-config.ts';
+import type { RemoteStreams } from '../engine/external/remote-streams.ts';
+import type { EvalContext } from '../engine/functions/function.ts';
+import { colValueAt } from '../engine/column.ts';
+import { conformBatch } from '../engine/statements/conform.ts';
+import { parseExpression } from '../sql/index.ts';
+import type { ColumnDef } from '../storage/catalog/catalog-types.ts';
+import type { Storage } from '../storage/storage.ts';
+import type { Origin } from '../types/batch.ts';
+
+export const SINK_INFLIGHT_BATCHES_MAX = 32;
+
+export interface SinkTarget {
+  readonly describe: string;
+  readonly columns: readonly ColumnDef[];
+  /** Delivers one conformed batch; resolves once it is durable at the target. */
+  deliver(batch: ExecBatch, origin: Origin): Promise<void>;
+}
+
+interface Entry {
+  readonly lane: number;
+  readonly lastSn: number;
+  readonly rows: number;
+  settled: boolean;
+  failed: DbError | null;
+}
+
+/** An ordered delivery window over a target. */
+export class Sink {
+  readonly target: SinkTarget;
+  private readonly queue: Entry[] = [];
+  private inflight = 0;
+  private roomWaiters: (() => void)[] = [];
+  private drainWaiters: (() => void)[] = [];
+  failure: DbError | null = null;
+  private readonly onAck: (lane: number, lastSn: number, rows: number) => void;
+  private readonly context: () => EvalContext;
+
+  constructor(target: SinkTarget, onAck: (lane: number, lastSn: number, rows: number) => void, context: () => EvalContext) {
+    this.target = target;
+    this.onAck = onAck;
+    this.context = context;
+  }
+
+  /** Queues one output (null: nothing to write) for the source range ending at origin.lastSn. */
+  async send(origin: Origin, output: ExecBatch | null): Promise<void> {
+    if (this.failure !== null) throw this.failure;
+    while (this.inflight >= SINK_INFLIGHT_BATCHES_MAX) {
+      await new Promise<void>((resolve) => this.roomWaiters.push(resolve));
+      if (this.failure !== null) throw this.failure;
+    }
+    const entry: Entry = { lane: origin.lane, lastSn: origin.lastSn, rows: output?.rowCount ?? 0, settled: false, failed: null };
+    this.queue.push(entry);
+    if (output === null || output.rowCount === 0) {
+      entry.settled = true;
+      this.advance();
+      return;
+    }
+    const conformed = conformBatch(output, this.target.columns, this.context(), this.target.describe);
+    this.inflight++;
+    this.target.deliver(conformed, origin).then(
+      () => {
+        entry.settled = true;
+        this.inflight--;
+        this.advance();
+      },
+      (error: unknown) => {
+        entry.settled = true;
+        entry.failed = error instanceof DbError ? error : new DbError('REMOTE_ERROR', `${this.target.describe}: ${(error as Error).message}`, {}, { cause: error });
+        this.inflight--;
+        this.advance();
+      },
+    );
+  }
+
+  /** Resolves when every queued batch is acknowledged; rejects with the first failure. */
+  async drain(): Promise<void> {
+    while (this.queue.length > 0 && this.failure === null) await new Promise<void>((resolve) => this.drainWaiters.push(resolve));
+    if (this.failure !== null) throw this.failure;
+  }
+
+  private advance(): void {
+    while (this.queue.length > 0 && this.queue[0].settled) {
+      const head = this.queue[0];
+      if (head.failed !== null) {
+        this.failure ??= head.failed;
+        break;
+      }
+      this.queue.shift();
+      this.onAck(head.lane, head.lastSn, head.rows);
+    }
+    const waiters = this.roomWaiters.splice(0);
+    for (const wake of waiters) wake();
+    if (this.queue.length === 0 || this.failure !== null) for (const wake of this.drainWaiters.splice(0)) wake();
+  }
+}
+
+export function localTarget(storage: Storage, database: string, name: string): SinkTarget {
+  const stream = storage.catalog.getStream(database, name);
+  const schema = stream.columns.map((c) => ({ name: c.name, type: c.type }));
+  return {
+    describe: `stream ${database}.${name}`,
+    columns: stream.columns,
+    deliver: async (batch, origin) => {
+      await storage.append(database, name, batchFromExec(batch, schema), { origin });
+    },
+  };
+}
+
+export function remoteTarget(remotes: RemoteStreams, config: ExternalStreamConfig, columns: readonly ColumnDef[], describe: string): SinkTarget {
+  const schema = columns.map((c) => ({ name: c.name, type: c.type }));
+  const shards = config.hosts.length;
+  const sharding: CompiledExpr | null =
+    config.shardingExpr === null || shards === 1
+      ? null
+      : compileExpr(parseExpression(config.shardingExpr), new Scope(columns.map((c, index) => ({ name: c.name, qualifier: null, type: c.type, index, hidden: false }))), { context: { nowMs: Date.now() } as EvalContext });
+  return {
+    describe,
+    columns,
+    deliver: async (batch, origin) => {
+      if (shards === 1) {
+        await remotes.insert(config, 0, batchFromExec(batch, schema), origin);
+        return;
+      }
+      if (sharding === null) {
+        await remotes.insert(config, mix(origin.firstSn, origin.lane) % shards, batchFromExec(batch, schema), origin);
+        return;
+      }
+      const parts = splitByShard(batch, sharding, shards);
+      await Promise.all(parts.map((part, shard) => (part === null ? undefined : remotes.insert(config, shard, batchFromExec(part, schema), origin))));
+    },
+  };
+}
+
+/** Rows of `batch` per shard by hash of the sharding expression's value (null where a shard gets none). */
+export function splitByShard(batch: ExecBatch, sharding: CompiledExpr, shards: number): (ExecBatch | null)[] {
+  const values = sharding.evaluate(batch, {} as EvalContext);
+  const rows: number[][] = Array.from({ length: shards }, () => []);
+  for (let r = 0; r < batch.rowCount; r++) {
+    const value = colValueAt(values, r);
+    rows[hashValue(value) % shards].push(r);
+  }
+  return rows.map((list) => (list.length === 0 ? null : takeRows(batch, Uint32Array.from(list))));
+}
+
+/** A 32-bit mix of two integers (non-negative result). */
+export function mix(a: number, b: number): number {
+  let h = Math.imul((a >>> 0) ^ Math.floor(a / 4294967296), 0x9e3779b1) ^ Math.imul(b + 0x7f4a7c15, 0x85ebca6b);
+  h ^= h >>> 15;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 13;
+  return h >>> 0;
+}
+
+function hashValue(value: unknown): number {
+  if (typeof value === 'number' && Number.isInteger(value)) return mix(value, 0);
+  const text = typeof value === 'bigint' ? value.toString() : String(value);
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}

@@ -1,0 +1,410 @@
+// A materialized view at run time: a task that reads its source (a local stream's log, or every
+// shard of an external stream), runs the view's query one input batch at a time (PushPipeline),
+// and delivers each input's output to the target (Sink) with the input's origin.
+//
+// Life cycle: RUNNING (reading, or waiting to retry) → PAUSED (SYSTEM PAUSE: everything in flight
+// is acknowledged, the checkpoint written) → RUNNING (UNPAUSE/RESUME, from the checkpoint); an
+// unrecoverable error (authentication, missing stream, schema mismatch, a value the target cannot
+// hold) → STOPPED with the error in its status. Transient errors (connection lost, remote busy,
+// timeouts, disk full) retry forever with capped exponential backoff and jitter; the source keeps
+// the data meanwhile (its log is the store-and-forward buffer; the task holds its retention).
+//
+// Positions: per lane (the local stream: lane 0; an external stream: lane = shard index), the last
+// source sn whose output the target acknowledged. A restart reads from there (stateless views) or
+// from the view's start (views that aggregate: their windows are rebuilt from the same inputs and
+// emit the same rows at the same positions; the target drops what it already holds).
+import { DbError, ERRORS } from '../core/errors.ts';
+import { type ExecBatch, concatRows } from '../engine/exec-batch.ts';
+import { type ExternalSourcePlan, readShard, remoteSelectSql } from '../engine/plan/external-source.ts';
+import type { Column } from '../types/batch.ts';
+import type { PlanEnv, SourceRequest } from '../engine/plan/select-planner.ts';
+import { execFromRecord } from '../engine/operators/scan.ts';
+import { StringInterner } from '../engine/string-interner.ts';
+import type { RemoteStreams } from '../engine/external/remote-streams.ts';
+import type { Clock } from '../core/clock.ts';
+import type { QueryStatement } from '../sql/index.ts';
+import type { Storage } from '../storage/storage.ts';
+import { T } from '../types/data-type.ts';
+import { RETRY_DELAY_MAX_MS, retryDelayMs, sleep } from './backoff.ts';
+import { PushPipeline } from './push-pipeline.ts';
+import { Sink, type SinkTarget } from './sinks.ts';
+import type { TaskCheckpoint, TaskRunState, TaskStore } from './task-store.ts';
+
+/** How often acknowledged positions are written to the task file while running. */
+export const CHECKPOINT_INTERVAL_MS = 200;
+
+export interface ViewTaskOptions {
+  readonly id: number;
+  readonly name: string;
+  readonly database: string;
+  readonly query: QueryStatement;
+  readonly stateful: boolean;
+  readonly nodeId: string;
+  readonly storage: Storage;
+  readonly remotes: RemoteStreams | undefined;
+  readonly clock: Clock;
+  readonly store: TaskStore;
+  /** Builds the sink's target (looked up afresh on every run, so a recreated target is found). */
+  readonly target: () => SinkTarget;
+  readonly log: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
+}
+
+interface Input {
+  readonly lane: number;
+  readonly firstSn: number;
+  readonly lastSn: number;
+  readonly batch: ExecBatch;
+}
+
+export interface ViewTaskStatus {
+  readonly state: TaskRunState | 'RETRYING';
+  readonly sourcePosition: number;
+  readonly ackedPosition: number;
+  readonly lagRows: number;
+  readonly lagSeconds: number;
+  readonly rowsPerSecond: number;
+  readonly deliveredRows: number;
+  readonly retries: number;
+  readonly lastError: string | null;
+  readonly droppedRows: number;
+}
+
+export class ViewTask {
+  readonly options: ViewTaskOptions;
+  private state: TaskRunState;
+  private error: string | null;
+  private lanes: Map<number, number>;
+  private readonly start: Readonly<Record<string, number>>;
+  private controller: AbortController | null = null;
+  private running: Promise<void> | null = null;
+  private retrying = false;
+  private retries = 0;
+  private lastError: string | null = null;
+  private deliveredRows = 0;
+  private droppedRows = 0;
+  private seenSn = new Map<number, number>();
+  private lastSave = 0;
+  private saving: Promise<void> | null = null;
+  private rate = { windowStartMs: 0, rows: 0, perSecond: 0 };
+
+  constructor(options: ViewTaskOptions, checkpoint: TaskCheckpoint) {
+    this.options = options;
+    this.state = checkpoint.state;
+    this.error = checkpoint.error;
+    this.lanes = new Map(Object.entries(checkpoint.lanes).map(([k, v]) => [Number(k), v]));
+    this.start = checkpoint.start;
+  }
+
+  get consumerId(): string {
+    return `view-${this.options.id}`;
+  }
+
+  get runState(): TaskRunState {
+    return this.state;
+  }
+
+  /** Starts running when the stored state is RUNNING. */
+  resumeIfRunning(): void {
+    if (this.state === 'RUNNING') this.launch();
+  }
+
+  async pause(): Promise<void> {
+    if (this.state === 'STOPPED') throw new DbError('TASK_STOPPED', `view ${this.options.database}.${this.options.name} stopped on an error: ${this.error ?? ''}; DROP and recreate it, or UNPAUSE to retry`);
+    this.state = 'PAUSED';
+    await this.halt();
+    await this.save();
+    this.options.log('info', 'view paused', { view: this.qualifiedName(), lanes: Object.fromEntries(this.lanes) });
+  }
+
+  async unpause(): Promise<void> {
+    if (this.state === 'RUNNING' && this.running !== null) return;
+    this.state = 'RUNNING';
+    this.error = null;
+    await this.save();
+    this.launch();
+    this.options.log('info', 'view resumed', { view: this.qualifiedName() });
+  }
+
+  /** Stops running (node shutdown or DROP), writing the acknowledged positions. */
+  async close(): Promise<void> {
+    await this.halt();
+    await this.save();
+  }
+
+  status(): ViewTaskStatus {
+    const acked = [...this.lanes.values()].reduce((a, b) => a + b + 1, 0);
+    const source = this.sourceEnd();
+    const lagRows = Math.max(0, source - acked);
+    const perSecond = this.currentRate();
+    return {
+      state: this.state === 'RUNNING' && this.retrying ? 'RETRYING' : this.state,
+      sourcePosition: source,
+      ackedPosition: acked,
+      lagRows,
+      lagSeconds: lagRows === 0 ? 0 : perSecond > 0 ? lagRows / perSecond : -1,
+      rowsPerSecond: perSecond,
+      deliveredRows: this.deliveredRows,
+      retries: this.retries,
+      lastError: this.error ?? this.lastError,
+      droppedRows: this.droppedRows,
+    };
+  }
+
+  private qualifiedName(): string {
+    return `${this.options.database}.${this.options.name}`;
+  }
+
+  /** Rows the source holds for this task: the local log's next sn, or the highest remote sn seen. */
+  private sourceEnd(): number {
+    let total = 0;
+    const local = this.localSource();
+    if (local !== null) return local.nextSn;
+    for (const [lane, sn] of this.seenSn) total += Math.max(sn, this.lanes.get(lane) ?? -1) + 1;
+    return total;
+  }
+
+  private localSourceCache: { database: string; name: string } | null = null;
+  private localSource(): { nextSn: number } | null {
+    if (this.localSourceCache === null) return null;
+    try {
+      return this.options.storage.log(this.localSourceCache.database, this.localSourceCache.name);
+    } catch {
+      return null;
+    }
+  }
+
+  private currentRate(): number {
+    const now = this.options.clock.nowMs();
+    if (now - this.rate.windowStartMs > 5_000) return 0;
+    return this.rate.perSecond;
+  }
+
+  private countRate(rows: number): void {
+    const now = this.options.clock.nowMs();
+    const elapsed = now - this.rate.windowStartMs;
+    this.rate.rows += rows;
+    if (elapsed >= 1_000) {
+      this.rate.perSecond = (this.rate.rows * 1000) / elapsed;
+      this.rate.rows = 0;
+      this.rate.windowStartMs = now;
+    }
+  }
+
+  private launch(): void {
+    if (this.running !== null) return;
+    const controller = new AbortController();
+    this.controller = controller;
+    this.running = this.loop(controller.signal).finally(() => {
+      this.running = null;
+      this.controller = null;
+    });
+  }
+
+  private async halt(): Promise<void> {
+    this.controller?.abort(new DbError('QUERY_CANCELLED', 'task halted'));
+    await this.running;
+  }
+
+  private async loop(signal: AbortSignal): Promise<void> {
+    let attempt = 0;
+    while (!signal.aborted && this.state === 'RUNNING') {
+      try {
+        await this.runOnce(signal, () => (attempt = 0));
+        if (signal.aborted) break;
+      } catch (error) {
+        if (signal.aborted) break;
+        const dbError = error instanceof DbError ? error : null;
+        const message = (error as Error).message;
+        this.lastError = message;
+        if (dbError !== null && !isTransient(dbError)) {
+          this.state = 'STOPPED';
+          this.error = message;
+          this.options.log('error', 'view stopped on an unrecoverable error', { view: this.qualifiedName(), code: dbError.code, error: message });
+          await this.save().catch(() => undefined);
+          return;
+        }
+        this.retries++;
+        const delay = retryDelayMs(attempt++);
+        this.options.log(attempt === 1 || delay >= RETRY_DELAY_MAX_MS / 2 ? 'warn' : 'info', 'view will retry', {
+          view: this.qualifiedName(),
+          error: message,
+          retries: this.retries,
+          delayMs: delay,
+        });
+        this.retrying = true;
+        await this.save().catch(() => undefined);
+        await sleep(delay, signal);
+        this.retrying = false;
+      }
+    }
+  }
+
+  private async runOnce(signal: AbortSignal, onProgress: () => void): Promise<void> {
+    const inner = new AbortController();
+    const abort = () => inner.abort(signal.reason);
+    signal.addEventListener('abort', abort, { once: true });
+    const env: PlanEnv = {
+      storage: this.options.storage,
+      database: this.options.database,
+      context: { nowMs: this.options.clock.nowMs() },
+      params: new Map(),
+      clock: this.options.clock,
+      authorize: () => undefined,
+      remotes: this.options.remotes,
+    };
+    let pipeline: PushPipeline | null = null;
+    try {
+      pipeline = await PushPipeline.start(this.options.query, env, inner.signal);
+      const request = pipeline.request;
+      const target = this.options.target();
+      const sink = new Sink(
+        target,
+        (lane, lastSn, rows) => {
+          this.lanes.set(lane, lastSn);
+          this.deliveredRows += rows;
+          this.countRate(rows);
+          onProgress();
+          this.retrying = false;
+          if (!this.options.stateful && request.kind === 'stream') this.commitLocal(request, lastSn);
+          this.maybeSave();
+        },
+        () => ({ nowMs: this.options.clock.nowMs() }),
+      );
+      const outSchema = pipeline.plan.schema;
+      const inputs = request.kind === 'stream' ? this.localInputs(request, inner.signal) : this.remoteInputs(request, inner.signal);
+      for await (const input of inputs) {
+        if (sink.failure !== null) throw sink.failure;
+        const outputs = await pipeline.process(input.batch);
+        const output = outputs.length === 0 ? null : outputs.length === 1 ? outputs[0] : concatRows(outSchema, outputs);
+        await sink.send({ nodeId: this.options.nodeId, taskId: this.consumerId, lane: input.lane, firstSn: input.firstSn, lastSn: input.lastSn }, output);
+      }
+      if (!signal.aborted) await sink.drain();
+      else await sink.drain().catch(() => undefined);
+    } finally {
+      signal.removeEventListener('abort', abort);
+      inner.abort(new DbError('QUERY_CANCELLED', 'task run ended'));
+      await pipeline?.close();
+    }
+  }
+
+  /** Where a lane resumes: after its acknowledged position (stateless) or after its start. */
+  private resumeAfter(lane: number): number | undefined {
+    if (!this.options.stateful) {
+      const acked = this.lanes.get(lane);
+      if (acked !== undefined) return acked;
+    }
+    return this.start[String(lane)];
+  }
+
+  private async *localInputs(request: Extract<SourceRequest, { kind: 'stream' }>, signal: AbortSignal): AsyncGenerator<Input> {
+    const { database, name } = request.stream;
+    this.localSourceCache = { database, name };
+    const log = this.options.storage.log(database, name);
+    const after = this.resumeAfter(0);
+    const reads = log.read({
+      fromSn: after !== undefined ? after + 1 : request.seek.fromSn,
+      fromTimeMs: after !== undefined || request.seek.fromSn !== undefined ? undefined : request.seek.fromTimeMs,
+      follow: true,
+      signal,
+      onGap: (fromSn, toSn) => {
+        this.droppedRows += toSn - fromSn;
+        this.options.log('warn', 'view source rows were dropped by retention before the view read them', { view: this.qualifiedName(), fromSn, toSn });
+      },
+    });
+    const interner = new StringInterner();
+    try {
+      for await (const record of reads) {
+        const batch = execFromRecord(record, request.schema, interner, `${database}.${name}`);
+        const firstSn = record.header.baseSn + record.startRow;
+        yield { lane: 0, firstSn, lastSn: record.header.baseSn + record.header.rowCount - 1, batch };
+      }
+    } catch (error) {
+      if (signal.aborted) return;
+      throw error;
+    }
+  }
+
+  private async *remoteInputs(request: Extract<SourceRequest, { kind: 'external_stream' }>, signal: AbortSignal): AsyncGenerator<Input> {
+    const remotes = this.options.remotes;
+    if (remotes === undefined) throw new DbError('NOT_SUPPORTED', 'this node has no remote connector');
+    const plan = request.plan;
+    const snIndex = plan.remoteColumns.findIndex((c) => c.name === '_tp_sn');
+    const remoteColumns = snIndex >= 0 ? plan.remoteColumns : [...plan.remoteColumns, { name: '_tp_sn', type: T.int64 }];
+    const sn = snIndex >= 0 ? snIndex : remoteColumns.length - 1;
+    const withShard = plan.schema.length > plan.remoteColumns.length;
+    const readSchema = withShard ? [...remoteColumns, plan.schema[plan.schema.length - 1]] : remoteColumns;
+    const shards = plan.config.hosts.map((_, shard) => {
+      const after = this.resumeAfter(shard);
+      const sql = remoteSqlFor(plan, remoteColumns, after, request.seekTo);
+      return readShard(remotes, { ...plan, schema: readSchema, remoteColumns }, shard, sql, signal);
+    });
+    const keep = plan.schema.map((c) => readSchema.findIndex((r) => r.name === c.name));
+    for await (const { index, batch } of interleave(shards)) {
+      const sns = batch.cols[sn].values as ArrayLike<number | bigint>;
+      const firstSn = Number(sns[0]);
+      const lastSn = Number(sns[batch.rowCount - 1]);
+      this.seenSn.set(index, Math.max(this.seenSn.get(index) ?? -1, lastSn));
+      const input: ExecBatch = snIndex >= 0 && !withShard ? batch : { schema: plan.schema, cols: keep.map((i) => batch.cols[i]), rowCount: batch.rowCount };
+      yield { lane: index, firstSn, lastSn, batch: input };
+    }
+  }
+
+  private commitLocal(request: Extract<SourceRequest, { kind: 'stream' }>, lastSn: number): void {
+    try {
+      this.options.storage.log(request.stream.database, request.stream.name).commitConsumer(this.consumerId, lastSn + 1);
+    } catch {
+      // The source was dropped: the next read fails with a clear error.
+    }
+  }
+
+  private maybeSave(): void {
+    const now = this.options.clock.nowMs();
+    if (this.saving !== null || now - this.lastSave < CHECKPOINT_INTERVAL_MS) return;
+    this.lastSave = now;
+    this.saving = this.save()
+      .catch((error: unknown) => this.options.log('warn', 'view checkpoint write failed', { view: this.qualifiedName(), error: (error as Error).message }))
+      .finally(() => (this.saving = null));
+  }
+
+  checkpoint(): TaskCheckpoint {
+    return { state: this.state, error: this.error, lanes: Object.fromEntries([...this.lanes].map(([k, v]) => [String(k), v])), start: this.start };
+  }
+
+  async save(): Promise<void> {
+    await this.options.store.save(this.options.id, this.checkpoint());
+  }
+}
+
+function remoteSqlFor(plan: ExternalSourcePlan, columns: readonly Column[], after: number | undefined, seekTo: string | number | boolean | null): string {
+  return remoteSelectSql(plan.config, columns, plan.pushdown, { bounded: false, afterSn: after, seekTo: after === undefined ? seekTo : null });
+}
+
+/** Errors worth retrying: the peer, the link or the disk may recover. */
+export function isTransient(error: DbError): boolean {
+  if (ERRORS[error.code].retry === 'backoff') return true;
+  // A remote that shuts down cancels our queries and closes its logs: it will be back.
+  return error.details.remote === true && (error.code === 'QUERY_CANCELLED' || error.code === 'LOG_CLOSED' || error.code === 'INTERNAL');
+}
+
+/** Interleaves several generators, tagging each value with its generator's index. */
+async function* interleave<T>(inputs: AsyncGenerator<T>[]): AsyncGenerator<{ index: number; batch: T }> {
+  if (inputs.length === 1) {
+    for await (const batch of inputs[0]) yield { index: 0, batch };
+    return;
+  }
+  const pending = new Map<number, Promise<{ i: number; r: IteratorResult<T> }>>();
+  inputs.forEach((input, i) => pending.set(i, input.next().then((r) => ({ i, r }))));
+  try {
+    while (pending.size > 0) {
+      const { i, r } = await Promise.race(pending.values());
+      if (r.done === true) {
+        pending.delete(i);
+        continue;
+      }
+      pending.set(i, inputs[i].next().then((next) => ({ i, r: next })));
+      yield { index: i, batch: r.value };
+    }
+  } finally {
+    await Promise.allSettled(inputs.map((input) => input.return(undefined)));
+  }
+}

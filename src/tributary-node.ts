@@ -1,0 +1,27 @@
+// The composed node: the engine (SQL, storage) with the sync layer (materialized views) and the
+// Tributary connector (external streams over the native protocol). This is `openNode` for
+// embedders, the server and the demo; the engine's own openNode is the bare engine without them.
+import { mkdir } from 'node:fs/promises';
+import { TributaryRemotes } from './connectors/tributary/remote-streams.ts';
+import { type NodeOptions, TributaryNode } from './engine/node.ts';
+import { loadNodeId } from './engine/node-identity.ts';
+import { type TaskLog, Views } from './sync/views.ts';
+
+export interface TributaryNodeOptions extends Omit<NodeOptions, 'extension'> {
+  /** Where sync tasks log (retries, stops); default: nowhere. */
+  readonly taskLog?: TaskLog;
+  /** Receives warnings about remote connections (e.g. TLS verification turned off). */
+  readonly onRemoteWarning?: (message: string) => void;
+}
+
+export async function openNode(options: TributaryNodeOptions): Promise<TributaryNode> {
+  await mkdir(options.dataDir, { recursive: true });
+  const nodeId = options.nodeId ?? (await loadNodeId(options.dataDir));
+  const remotes = options.remotes ?? new TributaryRemotes({ nodeId, onWarning: options.onRemoteWarning });
+  return TributaryNode.open({ ...options, nodeId, remotes, extension: (node) => new Views(node, { log: options.taskLog }) });
+}
+
+/** The materialized views of a node opened by openNode (for status and metrics). */
+export function viewsOf(node: TributaryNode): Views | undefined {
+  return node.extension instanceof Views ? node.extension : undefined;
+}
