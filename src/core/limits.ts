@@ -37,6 +37,9 @@ export const APPEND_QUEUE_BYTES_MAX = 64 * MiB;
 export const SCAN_READ_BYTES = 4 * MiB;
 /** Registered consumers (checkpoints) per stream: each one is consulted by every retention pass. */
 export const CONSUMERS_PER_STREAM_MAX = 10_000;
+/** Origin keys (node id, task id, lane) whose high-water mark a stream keeps for exactly-once dedupe.
+ *  Every key is held in memory and in origins.json; keys are never forgotten, so this bounds both. */
+export const ORIGINS_PER_STREAM_MAX = 65_536;
 /** Bytes of the catalog file. It is rewritten whole on every change, so it must stay small. */
 export const CATALOG_BYTES_MAX = 64 * MiB;
 /** Settings per stream. */

@@ -442,6 +442,7 @@ export class ServerConnection {
             if (failed !== null) return;
             const { header, batch } = decodeBatch(bytes);
             const appended = await this.context.node.storage.append(database, message.stream, batch, { origin: header.origin });
+            if (appended.duplicate === true) return; // a replay of a stored origin range: acknowledged, 0 rows written
             rows += batch.rowCount;
             if (firstSn < 0) firstSn = appended.firstSn;
             endSn = appended.endSn;

@@ -9,19 +9,45 @@
 // truncates the segment back, rejects the group and everything queued behind it, and rewinds the
 // next sn, so sns stay dense.
 //
+// Exactly-once by origin (receiver side; see docs/ordering.md "Origins and dedupe"): a batch may carry
+// an Origin (node id, task id, lane, source sn range [firstSn, lastSn]). Per origin key (node id,
+// task id, lane) the log keeps the highest lastSn it has made durable, the high-water mark (HWM),
+// and while batches of the key are queued, a pending HWM (the highest queued lastSn). An append with
+// an origin is decided against them when it is queued, with no await between the check and the
+// queueing (so two racing appends of one range store it once):
+//   - lastSn <= HWM: a replay. Acknowledged without being stored, as
+//     { firstSn: nextSn, endSn: nextSn, duplicate: true }.
+//   - firstSn <= HWM < lastSn: the batch straddles the mark; ORIGIN_OVERLAP, nothing changes.
+//   - firstSn <= pending HWM: it overlaps a batch still queued. It waits until that batch (and so
+//     every earlier one of the key) is settled, then is decided again: if the earlier write failed,
+//     the pending HWM is gone (a failed write rejects everything queued) and the replay is stored.
+//   - otherwise it is queued, and raises the pending HWM; lanes pipeline without waiting.
+// The HWM advances in the group commit right after the batch is durable (after fdatasync under
+// fsync=always) and before its append resolves, together with the index. Batches without an origin
+// take none of these steps. Different keys never affect each other (a second task over the same
+// source stream has its own key). origin.firstSn > origin.lastSn is refused as bad input (by the
+// codec: INVALID_ARGUMENT from append, BATCH_CORRUPT from appendEncoded). A new key beyond
+// ORIGINS_PER_STREAM_MAX is refused with LIMIT_EXCEEDED; keys are never forgotten.
+// The HWMs live with the data: at open they are rebuilt from the origins in the batch headers that
+// recovery accepted (a cut torn batch does not count), max-merged over `origins.json`, which holds the
+// whole map as it was before retention last deleted a segment (written atomically, after syncing
+// the active segment, before the unlink). See origins.ts.
+//
 // Invariants: `_tp_sn` is dense from the first retained row to nextSn; the index holds exactly the
 // batches on disk that recovery accepted or a group commit made durable; the active segment is the
-// only one ever written; retention deletes only sealed segments.
+// only one ever written; retention deletes only sealed segments; per origin key, stored origin
+// ranges increase strictly in sn order, and the HWM is the lastSn of the last of them.
 import { open, type FileHandle } from 'node:fs/promises';
 import { mkdirSync, readSync, unlinkSync } from 'node:fs';
 import { DbError, ioError } from '../../core/errors.ts';
 import { type Clock, systemClock } from '../../core/clock.ts';
-import { APPEND_QUEUE_BYTES_MAX, GROUP_COMMIT_BYTES_MAX, SCAN_READ_BYTES } from '../../core/limits.ts';
+import { APPEND_QUEUE_BYTES_MAX, GROUP_COMMIT_BYTES_MAX, ORIGINS_PER_STREAM_MAX, SCAN_READ_BYTES, checkLimit } from '../../core/limits.ts';
 import type { Batch, Origin } from '../../types/batch.ts';
 import { type BatchHeader, decodeBatch, decodeBatchHeader, encodeBatch, verifyBatch, batchChecksum } from '../../types/batch-codec.ts';
 import { ConsumerRegistry } from './consumers.ts';
 import { LogIndex } from './log-index.ts';
 import { type LogSettings, LOG_SETTINGS_DEFAULT, checkLogSettings } from './log-settings.ts';
+import { type OriginHighWaterMark, OriginMarks, describeOriginKey, originKey } from './origins.ts';
 import { type RecoveryCut, recoverSegments } from './recovery.ts';
 import { SEGMENT_HEADER_BYTES, encodeSegmentHeader, segmentPath } from './segment-file.ts';
 
@@ -39,9 +65,13 @@ export interface AppendResult {
   readonly firstSn: number;
   /** One past the last sn (firstSn + rowCount). */
   readonly endSn: number;
+  /** The batch's origin range was already stored (at or below the high-water mark): acknowledged,
+   *  not stored again; firstSn = endSn = the log's next sn. Absent for stored batches. */
+  readonly duplicate?: boolean;
 }
 
 export type { RecoveryCut } from './recovery.ts';
+export type { OriginHighWaterMark } from './origins.ts';
 
 export interface RecoveryReport {
   readonly segments: number;
@@ -112,8 +142,17 @@ interface PendingAppend {
   readonly minTimeMs: number;
   readonly maxTimeMs: number;
   readonly appendTimeMs: number;
+  /** The batch's origin and its originKey(), or null for a batch without one. */
+  readonly origin: Origin | null;
+  readonly originKey: string | null;
   readonly resolve: (result: AppendResult) => void;
   readonly reject: (error: unknown) => void;
+}
+
+/** The queued (not yet durable) batches of one origin key: the highest lastSn and the last append. */
+interface PendingOrigin {
+  readonly hwm: number;
+  readonly last: Promise<AppendResult>;
 }
 
 /**
@@ -136,6 +175,10 @@ export class StreamLog {
   private readonly segments: Segment[];
   private firstSegmentId = 0;
   private readonly consumers: ConsumerRegistry;
+  /** Durable origin high-water marks. */
+  private readonly origins: OriginMarks;
+  /** Origin keys with queued, not yet durable batches; emptied when a failed write rejects the queue. */
+  private readonly pendingOrigins = new Map<string, PendingOrigin>();
   private nextSnValue: number;
   private pending: PendingAppend[] = [];
   private pendingBytes = 0;
@@ -144,12 +187,22 @@ export class StreamLog {
   private failed: DbError | null = null;
   private changeWaiters: (() => void)[] = [];
   private queueWaiters: (() => void)[] = [];
+  /** The last admission in line (admitInTurn). */
+  private admitTail: Promise<void> = Promise.resolve();
   private dirtySinceSync = false;
   private syncTimer: NodeJS.Timeout | null = null;
   private stats = { appendedRows: 0, appendedBytes: 0, groupCommits: 0, fsyncs: 0, droppedRows: 0 };
 
-  private constructor(options: StreamLogOptions, index: LogIndex, segments: Segment[], consumers: ConsumerRegistry, recovery: RecoveryReport) {
+  private constructor(
+    options: StreamLogOptions,
+    index: LogIndex,
+    segments: Segment[],
+    consumers: ConsumerRegistry,
+    origins: OriginMarks,
+    recovery: RecoveryReport,
+  ) {
     this.index = index;
+    this.origins = origins;
     this.dir = options.dir;
     this.name = options.name ?? options.dir;
     this.settings = { ...LOG_SETTINGS_DEFAULT, ...options.settings };
@@ -169,7 +222,10 @@ export class StreamLog {
     const clock = options.clock ?? systemClock;
     mkdirSync(options.dir, { recursive: true });
     const index = new LogIndex();
-    const { opened, cuts, removedFiles, batches, rows } = recoverSegments(options.dir, options.verify === 'all', index);
+    const { opened, cuts, removedFiles, batches, rows, origins: recoveredOrigins } = recoverSegments(options.dir, options.verify === 'all', index);
+    // After recovery (which removed a stale origins.json.tmp): the file's marks, raised by the headers.
+    const origins = OriginMarks.load(options.dir);
+    for (const o of recoveredOrigins) origins.advance(originKey(o.nodeId, o.taskId, o.lane), o.nodeId, o.taskId, o.lane, o.lastSn);
     if (opened.length === 0) {
       const baseSn = 0;
       const path = segmentPath(options.dir, baseSn);
@@ -184,7 +240,7 @@ export class StreamLog {
       throw ioError(`opening segments of ${options.dir}`, error);
     }
     const consumers = ConsumerRegistry.load(options.dir);
-    const log = new StreamLog(options, index, segments, consumers, { segments: segments.length, batches, rows, cuts, removedFiles });
+    const log = new StreamLog(options, index, segments, consumers, origins, { segments: segments.length, batches, rows, cuts, removedFiles });
     log.startSyncTimer();
     return log;
   }
@@ -201,11 +257,17 @@ export class StreamLog {
     return this.index.size > 0 ? this.index.get(this.index.firstId).baseSn : this.segments[0].baseSn;
   }
 
-  /** Appends a batch; resolves with its sn range once it is durable (per the fsync policy). */
+  /**
+   * Appends a batch; resolves with its sn range once it is durable (per the fsync policy). With an
+   * origin, a replay of a stored range resolves with `duplicate: true` and stores nothing, and a
+   * range straddling the origin's high-water mark fails with ORIGIN_OVERLAP (module comment).
+   */
   async append(batch: Batch, options: { origin?: Origin | null } = {}): Promise<AppendResult> {
     this.checkOpen();
-    const bytes = encodeBatch(batch, { baseSn: 0, appendTimeMs: this.clock.nowMs(), origin: options.origin ?? null });
-    return this.enqueue(bytes, batch.rowCount);
+    const origin = options.origin ?? null;
+    const bytes = encodeBatch(batch, { baseSn: 0, appendTimeMs: this.clock.nowMs(), origin });
+    if (origin === null) return this.enqueue(bytes, batch.rowCount);
+    return this.enqueueWithOrigin(bytes, batch.rowCount, origin);
   }
 
   /**
@@ -219,13 +281,64 @@ export class StreamLog {
     decodeBatch(bytes, 0); // full structural check: a corrupt batch is never stored
     const own = new Uint8Array(length);
     own.set(bytes);
-    return this.enqueue(own, decodeBatchHeader(own, 0).rowCount);
+    const header = decodeBatchHeader(own, 0);
+    if (header.origin === null) return this.enqueue(own, header.rowCount);
+    return this.enqueueWithOrigin(own, header.rowCount, header.origin);
   }
 
-  /** Queues an encoded batch: stamps its sn and append time into the header and reseals the CRC. */
+  /** Queues an encoded batch without an origin. */
   private async enqueue(bytes: Uint8Array, rowCount: number): Promise<AppendResult> {
-    await this.admit(bytes.length);
+    await this.admitInTurn(bytes.length);
     this.checkOpen();
+    return this.push(bytes, rowCount, null, null);
+  }
+
+  /**
+   * Queues an encoded batch with an origin, or acknowledges it as a duplicate, or refuses it
+   * (ORIGIN_OVERLAP, LIMIT_EXCEEDED); see the module comment. The decision and the push run with no
+   * await between them.
+   */
+  private async enqueueWithOrigin(bytes: Uint8Array, rowCount: number, origin: Origin): Promise<AppendResult> {
+    const key = originKey(origin.nodeId, origin.taskId, origin.lane);
+    for (;;) {
+      await this.admitInTurn(bytes.length);
+      this.checkOpen();
+      const queued = this.pendingOrigins.get(key);
+      if (queued !== undefined && origin.firstSn <= queued.hwm) {
+        // Overlaps a batch of this key that is not durable yet: its outcome decides. Writes settle in
+        // queue order, so once the last queued one settled, every earlier one has too.
+        await queued.last.catch(() => undefined);
+        // Settled, so no longer pending whatever the outcome (the write path already removed it).
+        if (this.pendingOrigins.get(key) === queued) this.pendingOrigins.delete(key);
+        continue;
+      }
+      const hwm = this.origins.highWaterMark(key);
+      if (origin.lastSn <= hwm) return { firstSn: this.nextSnValue, endSn: this.nextSnValue, duplicate: true };
+      if (origin.firstSn <= hwm) {
+        throw new DbError(
+          'ORIGIN_OVERLAP',
+          `stream ${this.name}: ${describeOriginKey(origin.nodeId, origin.taskId, origin.lane)} has stored source sns up to ${hwm} ` +
+            `(high-water mark), and the batch covers [${origin.firstSn}, ${origin.lastSn}]: a replay must resend the same ranges`,
+          { nodeId: origin.nodeId, taskId: origin.taskId, lane: origin.lane, highWaterMark: hwm, firstSn: origin.firstSn, lastSn: origin.lastSn },
+        );
+      }
+      if (queued === undefined && !this.origins.has(key)) this.checkOriginKeyRoom();
+      const result = this.push(bytes, rowCount, origin, key);
+      this.pendingOrigins.set(key, { hwm: origin.lastSn, last: result });
+      return result;
+    }
+  }
+
+  /** LIMIT_EXCEEDED when one more origin key would pass ORIGINS_PER_STREAM_MAX. */
+  private checkOriginKeyRoom(): void {
+    if (this.origins.size + this.pendingOrigins.size < ORIGINS_PER_STREAM_MAX) return;
+    let keys = this.origins.size;
+    for (const key of this.pendingOrigins.keys()) if (!this.origins.has(key)) keys++;
+    checkLimit('ORIGINS_PER_STREAM_MAX', ORIGINS_PER_STREAM_MAX, keys + 1, `origin key count (node id, task id, lane) of stream ${this.name}`);
+  }
+
+  /** Queues an admitted batch: stamps its sn and append time into the header and reseals the CRC. */
+  private push(bytes: Uint8Array, rowCount: number, origin: Origin | null, key: string | null): Promise<AppendResult> {
     const baseSn = this.nextSnValue;
     const appendTimeMs = this.clock.nowMs();
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -241,6 +354,8 @@ export class StreamLog {
         minTimeMs: view.getFloat64(32, true),
         maxTimeMs: view.getFloat64(40, true),
         appendTimeMs,
+        origin,
+        originKey: key,
         resolve,
         reject,
       });
@@ -250,6 +365,19 @@ export class StreamLog {
   }
 
   /** Waits for queue room (APPEND_QUEUE_BYTES_MAX) and, under the block policy, for backlog room. */
+  /**
+   * Admission in call order: an append waits behind every earlier one still waiting for room, so
+   * batches are queued (and get their sns) in the order append() was called. A sender relies on
+   * this when it pipelines one lane's batches: a smaller later batch overtaking a larger earlier
+   * one would move the lane's high-water mark past the earlier batch, which would then be taken
+   * for a replay.
+   */
+  private admitInTurn(bytes: number): Promise<void> {
+    const turn = this.admitTail.then(() => this.admit(bytes));
+    this.admitTail = turn.catch(() => undefined);
+    return turn;
+  }
+
   private async admit(bytes: number): Promise<void> {
     while (this.pendingBytes > 0 && this.pendingBytes + bytes > APPEND_QUEUE_BYTES_MAX) {
       await new Promise<void>((resolve) => this.queueWaiters.push(resolve));
@@ -340,6 +468,7 @@ export class StreamLog {
       offset += p.bytes.length;
       this.stats.appendedRows += p.rowCount;
       this.stats.appendedBytes += p.bytes.length;
+      if (p.originKey !== null) this.originDurable(p.originKey, p.origin!);
     }
     const last = group[group.length - 1];
     active.bytes = offset;
@@ -350,10 +479,19 @@ export class StreamLog {
     for (const p of group) p.resolve({ firstSn: p.baseSn, endSn: p.baseSn + p.rowCount });
   }
 
+  /** A batch with an origin is durable: raise the key's HWM; drop its pending HWM when this was the last queued. */
+  private originDurable(key: string, origin: Origin): void {
+    this.origins.advance(key, origin.nodeId, origin.taskId, origin.lane, origin.lastSn);
+    const queued = this.pendingOrigins.get(key);
+    if (queued !== undefined && queued.hwm <= origin.lastSn) this.pendingOrigins.delete(key);
+  }
+
   /** Rejects every queued append and rewinds nextSn to the end of what is on disk. */
   private failQueued(error: DbError): void {
     const queued = this.pending.splice(0);
     this.pendingBytes = 0;
+    // Nothing is queued any more: pending HWMs fall back to the durable ones.
+    this.pendingOrigins.clear();
     this.nextSnValue = this.segments[this.segments.length - 1].endSn;
     for (const p of queued) p.reject(error);
     for (const wake of this.queueWaiters.splice(0)) wake();
@@ -604,6 +742,7 @@ export class StreamLog {
 
   private async removeOldestSegment(): Promise<void> {
     await this.consumers.flush();
+    await this.saveOrigins();
     const oldest = this.segments.shift()!;
     // Index entries point at segments by position: shift them with the array.
     this.index.dropBefore(this.index.findBySn(oldest.endSn));
@@ -611,6 +750,33 @@ export class StreamLog {
     oldest.deleted = true;
     unlinkSync(oldest.path);
     if (oldest.readers === 0) await oldest.handle.close();
+  }
+
+  /**
+   * Writes the durable origin HWMs to origins.json before a segment (and the headers in it) is
+   * deleted. The active segment is synced first unless fsync=always already did, so the file never
+   * holds a mark whose batch a crash could still lose (sealed segments were synced when sealed).
+   */
+  private async saveOrigins(): Promise<void> {
+    if (!this.origins.isDirty) return;
+    await this.origins.flush(async () => {
+      if (this.settings.fsync === 'always') return;
+      await this.segments[this.segments.length - 1].handle.datasync();
+      this.stats.fsyncs++;
+    });
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Origins (exactly-once dedupe)
+
+  /** Every origin key's durable high-water mark, keyed by originKey() (a snapshot; for system.origins). */
+  originHighWaterMarks(): ReadonlyMap<string, OriginHighWaterMark> {
+    return this.origins.snapshot();
+  }
+
+  /** The highest source sn stored (durably) from this origin key, or undefined when none was. */
+  originHighWaterMark(nodeId: string, taskId: string, lane: number): number | undefined {
+    return this.origins.get(originKey(nodeId, taskId, lane))?.lastSn;
   }
 
   // -------------------------------------------------------------------------------------------
