@@ -3,7 +3,7 @@
 import { Command } from 'commander';
 import { isDbError } from '../core/errors.ts';
 import { addClientCommand } from './commands/client.ts';
-import { runDemo } from './commands/demo.ts';
+import { DemoUsageError, runDemo } from './commands/demo.ts';
 import { runServerCommand } from './commands/server.ts';
 
 const program = new Command();
@@ -15,20 +15,33 @@ program
 program
   .command('demo')
   .description(
-    'Storage demo (stand-in until the server exists): opens a data directory, appends sensor rows from ' +
-      'concurrent writers with group commit, scans them, seeks by time, reopens and verifies.',
+    'Edge to cloud on this machine: a cloud node and an edge node (embedded storage, native servers on 127.0.0.1), ' +
+      'a sensor generator on the edge, the materialized view edge_to_cloud forwarding http_code >= 400 through an ' +
+      'external stream; then a link outage, the catch-up, SYSTEM PAUSE/UNPAUSE, and a check that both sides agree.',
   )
-  .option('--data-dir <dir>', 'data directory (default: a new temporary directory, removed afterwards)')
-  .option('--rows <n>', 'rows to append', '200000')
-  .option('--writers <n>', 'concurrent writers', '8')
-  .option('--batch-rows <n>', 'rows per batch', '1000')
-  .action(async (options: { dataDir?: string; rows: string; writers: string; batchRows: string }) => {
-    await runDemo({
-      dataDir: options.dataDir,
-      rows: positiveInt('--rows', options.rows),
-      writers: positiveInt('--writers', options.writers),
-      batchRows: positiveInt('--batch-rows', options.batchRows),
-    });
+  .option('--data-dir <dir>', 'keep both nodes\' data here (cloud/, edge/; must be new or empty); default: a temporary directory')
+  .option('--keep', 'keep the temporary data directory')
+  .option('--duration-scale <x>', 'multiply every phase\'s duration by x (default 1: about 17 s in all)', '1')
+  .option('--fast', 'short phases (--duration-scale 0.3)')
+  .option('--batch-rows <n>', 'rows per generator batch (one batch every 100 ms)', '2000')
+  .option('--seed <n>', 'seed of the generator\'s pseudo-random rows', '1')
+  .action(async (options: { dataDir?: string; keep?: boolean; durationScale: string; fast?: boolean; batchRows: string; seed: string }) => {
+    const scale = options.fast === true && options.durationScale === '1' ? 0.3 : Number(options.durationScale);
+    if (!Number.isFinite(scale) || scale <= 0 || scale > 100) usage(`--duration-scale must be a number in (0, 100], got '${options.durationScale}'`);
+    const seed = Number(options.seed);
+    if (!Number.isSafeInteger(seed) || seed < 0) usage(`--seed must be a non-negative integer, got '${options.seed}'`);
+    try {
+      process.exitCode = await runDemo({
+        dataDir: options.dataDir,
+        keep: options.keep === true,
+        durationScale: scale,
+        batchRows: positiveInt('--batch-rows', options.batchRows),
+        seed,
+      });
+    } catch (error) {
+      if (error instanceof DemoUsageError) usage(error.message);
+      throw error;
+    }
   });
 
 program
@@ -54,6 +67,11 @@ function positiveInt(flag: string, text: string): number {
     process.exit(2);
   }
   return n;
+}
+
+function usage(message: string): never {
+  process.stderr.write(`tributary: ${message}\n`);
+  process.exit(2);
 }
 
 try {
