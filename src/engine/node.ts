@@ -28,7 +28,7 @@ import { executeInsert } from './statements/insert.ts';
 import { Access, DEFAULT_USER } from './auth/access.ts';
 import { checkStatementAccess } from './auth/statement-access.ts';
 import type { RemoteStreams } from './external/remote-streams.ts';
-import { createExternalStream, describeExternalStream, findExternalStream, showCreateExternalStream } from './statements/external-streams.ts';
+import { createExternalStream, describeExternalStream, externalInsertTarget, findExternalStream, showCreateExternalStream } from './statements/external-streams.ts';
 import { type UserContext, alterUser, createUser, dropUser, grant, revoke, showCreateUser } from './statements/users.ts';
 
 export interface NodeOptions {
@@ -152,8 +152,11 @@ export class Session {
       case 'Select':
       case 'Union':
         return this.node.runQuery(statement, env, signal);
-      case 'Insert':
-        return { kind: 'ok', writtenRows: (await executeInsert(statement, env, signal)).rows };
+      case 'Insert': {
+        const external = findExternalStream(storage, statement.target.parts, database);
+        const target = external === undefined ? undefined : externalInsertTarget(external, this.node.remotes);
+        return { kind: 'ok', writtenRows: (await executeInsert(statement, env, signal, target)).rows };
+      }
       case 'CreateStream':
         await createStream(statement, storage, database, env.context);
         return ok();

@@ -29,6 +29,7 @@ export class FrameConnection {
   private closeError: DbError | null = null;
   private drainWaiters: (() => void)[] = [];
   private pauses = 0;
+  private corked = false;
   /** Bytes of frames handed to the socket since it opened. */
   bytesWritten = 0;
 
@@ -72,9 +73,18 @@ export class FrameConnection {
     return this.socket.writableLength;
   }
 
-  /** Writes one frame; returns false once the socket's queue is past its high-water mark. */
+  /**
+   * Writes one frame; returns false once the socket's queue is past its high-water mark. Frames sent
+   * in one turn of the event loop (a reply's SCHEMA, DATA, PROGRESS and END) leave in one writev:
+   * the socket is corked at the first and uncorked once the turn's callbacks and promise jobs are done.
+   */
   send(message: Message): boolean {
     if (this.closed || this.socket.writableEnded) return false;
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(flushConnection, this);
+    }
     let ok = true;
     for (const part of encodeFrameParts(message)) {
       this.bytesWritten += part.length;
@@ -83,8 +93,16 @@ export class FrameConnection {
     return ok;
   }
 
+  /** Hands the frames sent so far to the kernel (send() does it at the end of the turn). */
+  flush(): void {
+    if (!this.corked) return;
+    this.corked = false;
+    this.socket.uncork();
+  }
+
   /** Resolves when the write queue is empty (or the connection closed). */
   drained(): Promise<void> {
+    this.flush();
     if (this.closed || this.socket.writableLength === 0) return Promise.resolve();
     return new Promise((resolve) => this.drainWaiters.push(resolve));
   }
@@ -152,6 +170,10 @@ export class FrameConnection {
     this.wakeDrainWaiters();
     this.handlers?.onClose(this.closeError);
   }
+}
+
+function flushConnection(connection: FrameConnection): void {
+  connection.flush();
 }
 
 // ---------------------------------------------------------------------------------------------

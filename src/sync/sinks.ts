@@ -7,23 +7,19 @@
 // lost acknowledgement never duplicates rows. A batch the query filtered down to nothing (null)
 // is "delivered" at once but still acknowledged in order, so the position moves past it.
 //
-// Shard choice (external targets): with `sharding_expr`, each row goes to hash(value) mod shards
-// (a batch is split, every part keeping the batch's origin; each shard dedupes on its own);
-// without it, each batch goes to one shard picked by a hash of its origin — spread like
-// round-robin, and a replay goes to the same shard as the first attempt (so that shard's dedupe
-// catches it).
+// Shard choice (external targets, engine/external/sharding.ts): with `sharding_expr`, rows are split
+// by hash, every part keeping the batch's origin (each shard dedupes on its own); without it, each
+// batch goes to one shard picked by a hash of its origin, so a replay goes to the shard that
+// already has it.
 //
 // Limits: SINK_INFLIGHT_BATCHES_MAX batches may await acknowledgement at once; send() waits for room.
 import { DbError } from '../core/errors.ts';
-import { type ExecBatch, batchFromExec, takeRows } from '../engine/exec-batch.ts';
-import { type CompiledExpr, compileExpr } from '../engine/expr/compile.ts';
-import { Scope } from '../engine/expr/scope.ts';
+import { type ExecBatch, batchFromExec } from '../engine/exec-batch.ts';
+import { compileSharding, mix, splitByShard } from '../engine/external/sharding.ts';
 import type { ExternalStreamConfig } from '../engine/external/external-stream-config.ts';
 import type { RemoteStreams } from '../engine/external/remote-streams.ts';
 import type { EvalContext } from '../engine/functions/function.ts';
-import { colValueAt } from '../engine/column.ts';
 import { conformBatch } from '../engine/statements/conform.ts';
-import { parseExpression } from '../sql/index.ts';
 import type { ColumnDef } from '../storage/catalog/catalog-types.ts';
 import type { Storage } from '../storage/storage.ts';
 import type { Origin } from '../types/batch.ts';
@@ -130,10 +126,7 @@ export function localTarget(storage: Storage, database: string, name: string): S
 export function remoteTarget(remotes: RemoteStreams, config: ExternalStreamConfig, columns: readonly ColumnDef[], describe: string): SinkTarget {
   const schema = columns.map((c) => ({ name: c.name, type: c.type }));
   const shards = config.hosts.length;
-  const sharding: CompiledExpr | null =
-    config.shardingExpr === null || shards === 1
-      ? null
-      : compileExpr(parseExpression(config.shardingExpr), new Scope(columns.map((c, index) => ({ name: c.name, qualifier: null, type: c.type, index, hidden: false }))), { context: { nowMs: Date.now() } as EvalContext });
+  const sharding = compileSharding(config, columns);
   return {
     describe,
     columns,
@@ -150,32 +143,4 @@ export function remoteTarget(remotes: RemoteStreams, config: ExternalStreamConfi
       await Promise.all(parts.map((part, shard) => (part === null ? undefined : remotes.insert(config, shard, batchFromExec(part, schema), origin))));
     },
   };
-}
-
-/** Rows of `batch` per shard by hash of the sharding expression's value (null where a shard gets none). */
-export function splitByShard(batch: ExecBatch, sharding: CompiledExpr, shards: number): (ExecBatch | null)[] {
-  const values = sharding.evaluate(batch, {} as EvalContext);
-  const rows: number[][] = Array.from({ length: shards }, () => []);
-  for (let r = 0; r < batch.rowCount; r++) {
-    const value = colValueAt(values, r);
-    rows[hashValue(value) % shards].push(r);
-  }
-  return rows.map((list) => (list.length === 0 ? null : takeRows(batch, Uint32Array.from(list))));
-}
-
-/** A 32-bit mix of two integers (non-negative result). */
-export function mix(a: number, b: number): number {
-  let h = Math.imul((a >>> 0) ^ Math.floor(a / 4294967296), 0x9e3779b1) ^ Math.imul(b + 0x7f4a7c15, 0x85ebca6b);
-  h ^= h >>> 15;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 13;
-  return h >>> 0;
-}
-
-function hashValue(value: unknown): number {
-  if (typeof value === 'number' && Number.isInteger(value)) return mix(value, 0);
-  const text = typeof value === 'bigint' ? value.toString() : String(value);
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
-  return h >>> 0;
 }

@@ -32,6 +32,9 @@ import type { TaskCheckpoint, TaskRunState, TaskStore } from './task-store.ts';
 
 /** How often acknowledged positions are written to the task file while running. */
 export const CHECKPOINT_INTERVAL_MS = 200;
+/** rows_per_second is measured over RATE_WINDOW_SLOTS slots of RATE_SLOT_MS. */
+const RATE_SLOT_MS = 250;
+const RATE_WINDOW_SLOTS = 8;
 
 export interface ViewTaskOptions {
   readonly id: number;
@@ -85,7 +88,9 @@ export class ViewTask {
   private seenSn = new Map<number, number>();
   private lastSave = 0;
   private saving: Promise<void> | null = null;
-  private rate = { windowStartMs: 0, rows: 0, perSecond: 0 };
+  /** Acknowledged rows per 250 ms slot over the last RATE_WINDOW_SLOTS slots (rows/s at read time). */
+  private readonly rateSlots = new Float64Array(RATE_WINDOW_SLOTS);
+  private rateSlotAt = 0;
 
   constructor(options: ViewTaskOptions, checkpoint: TaskCheckpoint) {
     this.options = options;
@@ -173,21 +178,24 @@ export class ViewTask {
     }
   }
 
+  /** Rows per second acknowledged over the last RATE_WINDOW_SLOTS × 250 ms. */
   private currentRate(): number {
-    const now = this.options.clock.nowMs();
-    if (now - this.rate.windowStartMs > 5_000) return 0;
-    return this.rate.perSecond;
+    this.rotateRate();
+    let rows = 0;
+    for (const slot of this.rateSlots) rows += slot;
+    return (rows * 1000) / (RATE_WINDOW_SLOTS * RATE_SLOT_MS);
   }
 
   private countRate(rows: number): void {
-    const now = this.options.clock.nowMs();
-    const elapsed = now - this.rate.windowStartMs;
-    this.rate.rows += rows;
-    if (elapsed >= 1_000) {
-      this.rate.perSecond = (this.rate.rows * 1000) / elapsed;
-      this.rate.rows = 0;
-      this.rate.windowStartMs = now;
-    }
+    this.rotateRate();
+    this.rateSlots[this.rateSlotAt % RATE_WINDOW_SLOTS] += rows;
+  }
+
+  private rotateRate(): void {
+    const slot = Math.floor(this.options.clock.nowMs() / RATE_SLOT_MS);
+    if (slot - this.rateSlotAt >= RATE_WINDOW_SLOTS) this.rateSlots.fill(0);
+    else for (let s = this.rateSlotAt + 1; s <= slot; s++) this.rateSlots[s % RATE_WINDOW_SLOTS] = 0;
+    if (slot > this.rateSlotAt) this.rateSlotAt = slot;
   }
 
   private launch(): void {
@@ -234,7 +242,6 @@ export class ViewTask {
         this.retrying = true;
         await this.save().catch(() => undefined);
         await sleep(delay, signal);
-        this.retrying = false;
       }
     }
   }
@@ -264,7 +271,10 @@ export class ViewTask {
           this.deliveredRows += rows;
           this.countRate(rows);
           onProgress();
-          this.retrying = false;
+          if (this.retrying) {
+            this.retrying = false;
+            this.lastError = null;
+          }
           if (!this.options.stateful && request.kind === 'stream') this.commitLocal(request, lastSn);
           this.maybeSave();
         },
@@ -405,6 +415,10 @@ async function* interleave<T>(inputs: AsyncGenerator<T>[]): AsyncGenerator<{ ind
       yield { index: i, batch: r.value };
     }
   } finally {
-    await Promise.allSettled(inputs.map((input) => input.return(undefined)));
+    for (const [i, read] of pending) {
+      read.catch(() => undefined);
+      void inputs[i].return(undefined).catch(() => undefined);
+    }
+    await Promise.allSettled(inputs.filter((_, i) => !pending.has(i)).map((input) => input.return(undefined)));
   }
 }

@@ -43,6 +43,12 @@ export async function* withTicks(source: AsyncIterable<ExecBatch>, intervalMs: n
       }
     }
   } finally {
-    await iterator.return?.();
+    // With a read in flight (a live source waiting for data), return() would wait for that read to
+    // settle; the query's abort (which follows as the query unwinds) settles it. Waiting here would
+    // deadlock a LIMIT that ends the query while the source idles.
+    if (pending !== null) {
+      pending.catch(() => undefined);
+      void iterator.return?.()?.catch(() => undefined);
+    } else await iterator.return?.();
   }
 }

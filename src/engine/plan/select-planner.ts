@@ -795,6 +795,11 @@ async function* mergeStreams(inputs: AsyncGenerator<ExecBatch>[], conform: (b: E
       yield conform(r.value);
     }
   } finally {
-    await Promise.allSettled(inputs.map((input) => input.return(undefined)));
+    // Inputs with a read in flight finish when the query's abort settles it (see withTicks).
+    for (const [i, read] of pending) {
+      read.catch(() => undefined);
+      void inputs[i].return(undefined).catch(() => undefined);
+    }
+    await Promise.allSettled(inputs.filter((_, i) => !pending.has(i)).map((input) => input.return(undefined)));
   }
 }

@@ -7,12 +7,17 @@
 // keeps the statement as given; SHOW CREATE prints it with the password redacted.
 import { DbError } from '../../core/errors.ts';
 import { type CreateExternalStreamStatement, formatStatement, parseStatement } from '../../sql/index.ts';
-import type { CatalogObject } from '../../storage/catalog/catalog-types.ts';
+import type { CatalogObject, StreamDef } from '../../storage/catalog/catalog-types.ts';
+import type { Batch } from '../../types/batch.ts';
+import { batchFromExec, execFromBatch } from '../exec-batch.ts';
+import { formatShard } from '../external/external-stream-config.ts';
+import { compileSharding, splitByShard } from '../external/sharding.ts';
+import type { InsertTarget } from './insert.ts';
 import type { Storage } from '../../storage/storage.ts';
 import { T, dataTypeFromSpec, formatDataType } from '../../types/data-type.ts';
 import { parseExternalStreamSettings } from '../external/external-stream-config.ts';
 import type { RemoteStreams } from '../external/remote-streams.ts';
-import { type ExternalStreamDefinition, externalColumns } from '../plan/external-source.ts';
+import { type ExternalStreamDefinition, externalColumns, nameShard } from '../plan/external-source.ts';
 import { settingsMap } from '../settings-values.ts';
 import type { RowSet } from './ddl.ts';
 
@@ -83,4 +88,38 @@ export function describeExternalStream(object: CatalogObject): RowSet {
 
 function splitName(parts: readonly string[], database: string): [string, string] {
   return parts.length === 1 ? [database, parts[0]] : [parts.slice(0, -1).join('.'), parts[parts.length - 1]];
+}
+
+const roundRobin = new Map<number, number>();
+
+/** The target of `INSERT INTO ext …`: batches spread over the shards, each acknowledged when durable there. */
+export function externalInsertTarget(object: CatalogObject, remotes: RemoteStreams | undefined): InsertTarget {
+  const definition = object.definition as ExternalStreamDefinition;
+  const columns = externalColumns(definition);
+  const name = `${object.database}.${object.name}`;
+  if (remotes === undefined) throw new DbError('NOT_SUPPORTED', `inserting into external stream ${name}: this node has no remote connector`);
+  const config = definition.config;
+  const sharding = compileSharding(config, columns);
+  const stream: StreamDef = { id: -1, database: object.database ?? 'default', name: object.name, columns, settings: {} as StreamDef['settings'], createdAt: object.createdAt };
+  const where = (shard: number) => `external stream ${name}, shard ${shard} (${formatShard(config.hosts[shard])})`;
+  const send = async (shard: number, batch: Batch) => {
+    try {
+      await remotes.insert(config, shard, batch, null);
+    } catch (error) {
+      throw nameShard(error, where(shard));
+    }
+  };
+  return {
+    stream,
+    append: async (batch) => {
+      if (sharding === null) {
+        const next = roundRobin.get(object.id) ?? 0;
+        roundRobin.set(object.id, (next + 1) % config.hosts.length);
+        await send(next % config.hosts.length, batch);
+        return;
+      }
+      const parts = splitByShard(execFromBatch(batch), sharding, config.hosts.length);
+      await Promise.all(parts.map((part, shard) => (part === null ? undefined : send(shard, batchFromExec(part, batch.columns)))));
+    },
+  };
 }

@@ -3,19 +3,26 @@
 // written (the whole statement is one append: one batch, acknowledged when durable).
 // Columns left out get their DEFAULT (evaluated once per statement, e.g. now64(3)), else NULL for
 // nullable columns, else zero / ''.
+// `FORMAT JSONEachRow` data is read by the columnar reader (format/json-each-row-reader.ts) straight
+// into typed columns; what it declines goes through the generic row parser (format/input-formats.ts).
+// Both paths build the same batch and fail with the same errors.
+import { Buffer } from 'node:buffer';
 import { DbError } from '../../core/errors.ts';
-import { BATCH_ROWS_MAX } from '../../core/limits.ts';
-import { type Expr, type InsertStatement, formatExpression, parseExpression } from '../../sql/index.ts';
+import { BATCH_ROWS_MAX, STRING_BYTES_MAX, checkLimit } from '../../core/limits.ts';
+import { type Expr, type InsertFormat, type InsertStatement, formatExpression, parseExpression } from '../../sql/index.ts';
 import type { ColumnDef, StreamDef } from '../../storage/catalog/catalog-types.ts';
 import type { Storage } from '../../storage/storage.ts';
 import { type DataType, T, formatDataType } from '../../types/data-type.ts';
-import type { Value } from '../../types/vector.ts';
-import { type Col, colFromValues, constantCol, valueClassOf, baseType } from '../column.ts';
+import { type Batch, makeBatch } from '../../types/batch.ts';
+import { type Value, type Vector, stringsOf } from '../../types/vector.ts';
+import { type Col, colFromValues, constantCol, valueClassOf, baseType, vectorFromCol } from '../column.ts';
 import { INSERT_VALUES_ROWS_MAX } from '../engine-limits.ts';
 import { type ExecBatch, batchFromExec, concatRows, sliceRows } from '../exec-batch.ts';
 import { compileExpr } from '../expr/compile.ts';
 import { Scope } from '../expr/scope.ts';
 import { type LooseValue, parseInputRows } from '../format/input-formats.ts';
+import { insertDataBytes } from '../format/insert-data.ts';
+import { type JsonColumn, type JsonReadResult, readJsonEachRow } from '../format/json-each-row-reader.ts';
 import type { EvalContext } from '../functions/function.ts';
 import { castCol } from '../functions/index.ts';
 import type { PlanEnv } from '../plan/select-planner.ts';
@@ -25,18 +32,47 @@ export interface InsertResult {
   readonly rows: number;
 }
 
-export async function executeInsert(statement: InsertStatement, env: PlanEnv, signal: AbortSignal): Promise<InsertResult> {
-  const stream = resolveTarget(statement.target.parts, env);
+/**
+ * Where an insert's batches go when the target is not a local stream (an external stream): its
+ * columns, and the function that delivers one batch (resolving once it is durable there).
+ */
+export interface InsertTarget {
+  readonly stream: StreamDef;
+  append(batch: Batch): Promise<void>;
+}
+
+export async function executeInsert(statement: InsertStatement, env: PlanEnv, signal: AbortSignal, target?: InsertTarget): Promise<InsertResult> {
+  const stream = target?.stream ?? resolveTarget(statement.target.parts, env);
+  const append = target?.append ?? ((batch: Batch) => env.storage.append(stream.database, stream.name, batch).then(() => undefined));
   const body = statement.body;
   const targetColumns = chooseColumns(stream, statement.columns, body);
-  let cells: ColumnCells;
-  if (body.kind === 'InsertValues') cells = valuesCells(body.rows, targetColumns, env);
-  else if (body.kind === 'InsertFormat') cells = formatCells(body.format, body.data, targetColumns, statement.columns !== null);
-  else return insertSelect(stream, statement.columns, body, env, signal);
-  const batch = buildBatch(stream, targetColumns, cells, env.context);
+  if (body.kind === 'InsertFormat') {
+    const batch = formatBatch(stream, targetColumns, statement.columns !== null, body, env.context);
+    if (batch.rowCount > 0) await append(batch);
+    return { rows: batch.rowCount };
+  }
+  if (body.kind !== 'InsertValues') return insertSelect(stream, statement.columns, body, env, signal, append);
+  const batch = buildBatch(stream, targetColumns, valuesCells(body.rows, targetColumns, env), env.context);
   if (batch.rowCount === 0) return { rows: 0 };
-  await env.storage.append(stream.database, stream.name, batchFromExec(batch, stream.columns.map((c) => ({ name: c.name, type: c.type }))));
+  await append(batchFromExec(batch, stream.columns.map((c) => ({ name: c.name, type: c.type }))));
   return { rows: batch.rowCount };
+}
+
+/**
+ * The batch `INSERT … FORMAT` appends to `stream` (`columns`: the target columns, `listed` when the
+ * statement named them). JSONEachRow goes through the columnar reader unless `columnar` is false
+ * (tests compare the two paths); what the reader declines takes the generic path.
+ */
+export function formatBatch(stream: StreamDef, columns: readonly ColumnDef[], listed: boolean, body: InsertFormat, context: EvalContext, columnar = true): Batch {
+  let read: JsonReadResult | null = null;
+  if (columnar && body.format.toLowerCase() === 'jsoneachrow') {
+    read = readJsonEachRow(insertDataBytes(body) ?? Buffer.from(body.data, 'utf8'), columns.map((c) => c.name));
+    const batch = read.kind === 'columns' ? jsonBatch(stream, columns, read, context) : null;
+    if (batch !== null) return batch;
+  }
+  const exec = buildBatch(stream, columns, formatCellsNamingPosition(body.format, body.data, columns, listed, read), context);
+  if (exec.rowCount === 0) return EMPTY_BATCH;
+  return batchFromExec(exec, stream.columns.map((c) => ({ name: c.name, type: c.type })));
 }
 
 function resolveTarget(parts: readonly string[], env: PlanEnv): StreamDef {
@@ -86,6 +122,21 @@ function valuesCells(rows: readonly (readonly Expr[])[], columns: readonly Colum
     });
   });
   return { rowCount: rows.length, columns: out };
+}
+
+/**
+ * The generic path. When the columnar reader found the data malformed and this parser fails on the
+ * same line, the reader's message is the one given: it also names the column and what was expected.
+ */
+function formatCellsNamingPosition(format: string, data: string, columns: readonly ColumnDef[], listed: boolean, read: JsonReadResult | null): ColumnCells {
+  try {
+    return formatCells(format, data, columns, listed);
+  } catch (error) {
+    if (read !== null && read.kind !== 'columns' && read.message !== undefined && error instanceof DbError && error.details.line === read.line) {
+      throw new DbError('INVALID_VALUE', `JSONEachRow line ${read.line}, column ${read.column}: ${read.message}`, { line: read.line, column: read.column }, { cause: error });
+    }
+    throw error;
+  }
 }
 
 function formatCells(format: string, data: string, columns: readonly ColumnDef[], listed: boolean): ColumnCells {
@@ -173,6 +224,147 @@ function perCellColumn(rows: readonly Record<string, LooseValue>[], column: Colu
     values[r] = value === undefined ? null : looseValue(value, column.type);
   }
   return { types, values };
+}
+
+// ---------------------------------------------------------------------------------------------
+// JSONEachRow through the columnar reader (format/json-each-row-reader.ts)
+
+/**
+ * A target column of a columnar read: an engine column to cast, the storage vector itself (integers
+ * into an integer column), or (strings into a string column) the storage vector's parts as read.
+ */
+type JsonTarget =
+  | { readonly col: Col }
+  | { readonly vector: Vector }
+  | { readonly strings: Extract<JsonColumn, { kind: 'strings' }> | null; readonly nulls: Uint8Array | null };
+
+/**
+ * The batch of a columnar JSONEachRow read, exactly as the generic path would build it from the same
+ * rows (uniformColumn, perCellColumn, convertCells and buildBatch, then batchFromExec): the same
+ * casts, the same errors in the same order. Strings bound for string columns skip the engine column
+ * and keep their UTF-8 bytes. Null when a column is one the generic path would build differently
+ * (numbers and NULLs mixing integers with fractions or unsafe integers): that path then runs.
+ */
+function jsonBatch(stream: StreamDef, given: readonly ColumnDef[], read: Extract<JsonReadResult, { kind: 'columns' }>, context: EvalContext): Batch | null {
+  const rowCount = read.rowCount;
+  const sourceTypes: (DataType | null)[] = [];
+  for (const column of read.columns) {
+    if (column.kind !== 'numbers') sourceTypes.push(null);
+    // Without NULLs, uniformColumn's type; with them, perCellColumn's one group (int64 or float64).
+    else if (column.nulls === null || column.safeIntegers) sourceTypes.push(column.safeIntegers ? T.int64 : T.float64);
+    else if (!column.someInteger) sourceTypes.push(T.float64);
+    else return null;
+  }
+  if (rowCount === 0) return EMPTY_BATCH;
+  if (rowCount > BATCH_ROWS_MAX) throw new DbError('LIMIT_EXCEEDED', `an insert of ${rowCount} rows is more than BATCH_ROWS_MAX (${BATCH_ROWS_MAX})`);
+  // First every column is cast (buildBatch), then every column becomes a vector (batchFromExec).
+  const targets: JsonTarget[] = stream.columns.map((column) => {
+    const g = given.findIndex((c) => c.name === column.name);
+    if (g < 0) return { col: defaultCol(column, rowCount, context) };
+    const json = read.columns[g];
+    if (json.kind === 'absent') return { col: checkNullable(column, defaultCol(column, rowCount, context)) };
+    if (baseType(column.type).kind === 'string' && (json.kind === 'strings' || json.kind === 'nulls')) {
+      const nulls = json.nulls;
+      if (nulls !== null && column.type.kind !== 'nullable') {
+        checkNullable(column, { type: column.type, values: [], nulls });
+      }
+      return { strings: json.kind === 'strings' ? json : null, nulls };
+    }
+    if (json.kind === 'numbers' && json.nulls === null && json.safeIntegers) {
+      const vector = integerVector(json.values, column.type, rowCount);
+      if (vector !== null) return { vector };
+    }
+    return { col: checkNullable(column, castCells(jsonCol(json, sourceTypes[g], rowCount), column, rowCount, (row) => row)) };
+  });
+  const vectors = targets.map((target, c) => {
+    const type = stream.columns[c].type;
+    if ('vector' in target) return target.vector;
+    if ('col' in target) return vectorFromCol(target.col, rowCount, type);
+    return stringVector(target, type, rowCount);
+  });
+  return makeBatch(stream.columns.map((c) => ({ name: c.name, type: c.type })), vectors);
+}
+
+const EMPTY_BATCH: Batch = { columns: [], vectors: [], rowCount: 0 };
+
+/** The engine column the generic path would cast for these values. */
+function jsonCol(json: Exclude<JsonColumn, { kind: 'absent' }>, numberType: DataType | null, rowCount: number): Col {
+  switch (json.kind) {
+    case 'nulls':
+      return { type: NULL_STRING, values: new Array<string>(rowCount).fill(''), nulls: json.nulls };
+    case 'numbers':
+      return { type: withNulls(numberType as DataType, json.nulls), values: json.values, nulls: json.nulls };
+    case 'bools':
+      return { type: withNulls(T.bool, json.nulls), values: json.values, nulls: json.nulls };
+    case 'strings':
+      return { type: withNulls(T.string, json.nulls), values: stringsOf({ kind: 'string', type: T.string, rowCount, offsets: json.offsets, bytes: json.bytes }), nulls: json.nulls };
+  }
+}
+
+function withNulls(type: DataType, nulls: Uint8Array | null): DataType {
+  return nulls === null ? type : T.nullable(type);
+}
+
+const INTEGER_VECTOR_RANGES: Readonly<Record<string, readonly [number, number, new (length: number) => Int8Array | Int16Array | Int32Array | Uint8Array | Uint16Array | Uint32Array]>> = {
+  int8: [-128, 127, Int8Array],
+  int16: [-32768, 32767, Int16Array],
+  int32: [-2147483648, 2147483647, Int32Array],
+  uint8: [0, 255, Uint8Array],
+  uint16: [0, 65535, Uint16Array],
+  uint32: [0, 4294967295, Uint32Array],
+};
+
+/**
+ * Safe integers into an integer column, written straight into its typed array: what castCol and
+ * vectorFromCol make of them when every value is in range. Null otherwise (or for other types), so
+ * that the cast names the first value out of range.
+ */
+function integerVector(values: Float64Array, type: DataType, rowCount: number): Vector | null {
+  const base = baseType(type);
+  let inner: Vector;
+  if (base.kind === 'int64' || base.kind === 'uint64') {
+    // Two 32-bit halves per value (|v| < 2^53), no BigInt per row.
+    const data = base.kind === 'int64' ? new BigInt64Array(rowCount) : new BigUint64Array(rowCount);
+    const words = new Int32Array(data.buffer, data.byteOffset, rowCount * 2);
+    const unsigned = base.kind === 'uint64';
+    for (let i = 0; i < rowCount; i++) {
+      const v = values[i];
+      if (unsigned && v < 0) return null;
+      const hi = Math.floor(v / 4294967296);
+      words[2 * i] = v - hi * 4294967296;
+      words[2 * i + 1] = hi;
+    }
+    inner = { kind: 'fixed', type: base, rowCount, data };
+  } else {
+    const range = INTEGER_VECTOR_RANGES[base.kind];
+    if (range === undefined) return null;
+    const [min, max, Ctor] = range;
+    const data = new Ctor(rowCount);
+    for (let i = 0; i < rowCount; i++) {
+      const v = values[i];
+      if (v < min || v > max) return null;
+      data[i] = v;
+    }
+    inner = { kind: 'fixed', type: base, rowCount, data };
+  }
+  if (type.kind !== 'nullable') return inner;
+  return { kind: 'nullable', type, rowCount, nulls: new Uint8Array((rowCount + 7) >>> 3), inner };
+}
+
+/** What vectorFromCol makes of a string column, from the bytes as read. */
+function stringVector(target: Extract<JsonTarget, { strings: unknown }>, type: DataType, rowCount: number): Vector {
+  const inner = type.kind === 'nullable' ? type.inner : type;
+  const strings = target.strings;
+  const offsets = strings === null ? new Uint32Array(rowCount + 1) : strings.offsets;
+  if (strings !== null && strings.bytes.length > STRING_BYTES_MAX) {
+    for (let i = 0; i < rowCount; i++) checkLimit('STRING_BYTES_MAX', STRING_BYTES_MAX, offsets[i + 1] - offsets[i], `string at row ${i + 1}`);
+  }
+  const vector: Vector = { kind: 'string', type: inner, rowCount, offsets, bytes: strings === null ? new Uint8Array(0) : strings.bytes };
+  if (type.kind !== 'nullable') return vector;
+  const bitmap = new Uint8Array((rowCount + 7) >>> 3);
+  const nulls = target.nulls;
+  if (nulls !== null) for (let i = 0; i < rowCount; i++) if (nulls[i] === 1) bitmap[i >>> 3] |= 1 << (i & 7);
+  return { kind: 'nullable', type, rowCount, nulls: bitmap, inner: vector };
 }
 
 /** Marks a cell the input did not give (the column's default applies). */
@@ -275,7 +467,14 @@ function defaultCol(column: ColumnDef, rowCount: number, context: EvalContext): 
   return constantCol(column.type, cls === 'string' ? (baseType(column.type).kind === 'uuid' ? '00000000-0000-0000-0000-000000000000' : '') : cls === 'array' ? [] : 0, rowCount);
 }
 
-async function insertSelect(stream: StreamDef, listed: readonly string[] | null, query: Parameters<typeof planQuery>[0], env: PlanEnv, signal: AbortSignal): Promise<InsertResult> {
+async function insertSelect(
+  stream: StreamDef,
+  listed: readonly string[] | null,
+  query: Parameters<typeof planQuery>[0],
+  env: PlanEnv,
+  signal: AbortSignal,
+  append: (batch: Batch) => Promise<void>,
+): Promise<InsertResult> {
   const plan = planQuery(query, env);
   if (plan.streaming) {
     throw new DbError('INVALID_ARGUMENT', 'INSERT … SELECT from a stream never ends: select FROM table(stream), or create a materialized view');
@@ -302,7 +501,7 @@ async function insertSelect(stream: StreamDef, listed: readonly string[] | null,
       })),
     };
     const batch = buildBatch(stream, targets, cells, env.context);
-    await env.storage.append(stream.database, stream.name, batchFromExec(batch, stream.columns.map((c) => ({ name: c.name, type: c.type }))));
+    await append(batchFromExec(batch, stream.columns.map((c) => ({ name: c.name, type: c.type }))));
     written += batch.rowCount;
   }
   return { rows: written };

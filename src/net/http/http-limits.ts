@@ -20,6 +20,18 @@ export const HTTP_BODY_DISCARD_BYTES_MAX = 16 * MiB;
  * and never goes through the SQL parser (whose text limit is SQL_TEXT_BYTES_MAX).
  */
 export const HTTP_INSERT_HEAD_CHARS_MAX = 256 * 1024;
+/**
+ * Request body buffers are reused (body-pool.ts): bodies up to this size get a pooled buffer; a
+ * larger one is allocated for its request alone.
+ */
+export const HTTP_BODY_POOL_BUFFER_BYTES_MAX = 8 * MiB;
+/** Bytes of free body buffers kept for reuse (memory a busy insert workload keeps between requests). */
+export const HTTP_BODY_POOL_BYTES_MAX = 16 * MiB;
+/**
+ * Characters of a bounded result sent whole, with Content-Length, in one write; a larger result is
+ * streamed in chunks as the client reads it (so its memory is not doubled by one big string).
+ */
+export const HTTP_WHOLE_RESULT_CHARS_MAX = 256 * 1024;
 /** Time given to running requests to finish on shutdown before their connections are closed. */
 export const HTTP_SHUTDOWN_GRACE_MS = 3_000;
 

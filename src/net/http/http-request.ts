@@ -11,6 +11,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Readable, Transform } from 'node:stream';
 import { createGunzip, createInflate } from 'node:zlib';
 import { DbError } from '../../core/errors.ts';
+import type { BodyPool } from './body-pool.ts';
 import { HttpReplyError, dbErrorReply } from './http-errors.ts';
 
 export interface Credentials {
@@ -84,12 +85,16 @@ function single(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
+/** A body that arrived in one chunk this small is used as it is (no pooled buffer). */
+const SMALL_BODY_BYTES_MAX = 16 * 1024;
+
 /**
- * The body as bytes, decompressed per Content-Encoding (gzip, deflate), at most `bytesMax`.
+ * The body as bytes, decompressed per Content-Encoding (gzip, deflate), at most `bytesMax`, in a
+ * buffer from `pool` (give it back with pool.release once the request is done).
  * An oversized body is drained (up to `discardBytesMax` more) so the client can read the 413
  * answer; past that the error says to close the connection.
  */
-export async function readBody(request: IncomingMessage, bytesMax: number, discardBytesMax: number): Promise<Buffer> {
+export async function readBody(request: IncomingMessage, bytesMax: number, discardBytesMax: number, pool: BodyPool): Promise<Buffer> {
   const encoding = (request.headers['content-encoding'] ?? 'identity').toLowerCase();
   let decoder: Transform | null = null;
   if (encoding === 'gzip' || encoding === 'x-gzip') decoder = createGunzip();
@@ -121,7 +126,16 @@ export async function readBody(request: IncomingMessage, bytesMax: number, disca
     const onEnd = () => {
       cleanup();
       if (tooLarge) reject(bodyTooLarge(bytesMax, false));
-      else resolve(Buffer.concat(chunks, bytes));
+      else if (chunks.length === 1 && bytes <= SMALL_BODY_BYTES_MAX) resolve(chunks[0]);
+      else {
+        const body = pool.acquire(bytes);
+        let at = 0;
+        for (const chunk of chunks) {
+          body.set(chunk, at);
+          at += chunk.length;
+        }
+        resolve(body);
+      }
     };
     const onError = (error: Error) => {
       const reason = source === request ? error.message : `cannot decompress the body (${encoding}): ${error.message}`;

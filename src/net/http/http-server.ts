@@ -22,13 +22,15 @@ import { type IncomingMessage, type Server, type ServerResponse, createServer } 
 import type { AddressInfo, Socket } from 'node:net';
 import { DbError } from '../../core/errors.ts';
 import type { ExecuteResult, TributaryNode } from '../../engine/node.ts';
+import { releaseInsertData } from '../../engine/format/insert-data.ts';
 import { type OutputFormat, createOutputFormat, resolveOutputFormat } from '../../engine/format/output-formats.ts';
 import type { Batch } from '../../types/batch.ts';
 import { type Authenticate, loopbackDefaultAuthenticate } from '../server-connection.ts';
+import { BodyPool } from './body-pool.ts';
 import { type ErrorReply, dbErrorReply, errorReply, errorText, inBandErrorText } from './http-errors.ts';
-import { HTTP_BODY_BYTES_MAX, HTTP_BODY_DISCARD_BYTES_MAX, HTTP_SHUTDOWN_GRACE_MS } from './http-limits.ts';
+import { HTTP_BODY_BYTES_MAX, HTTP_BODY_DISCARD_BYTES_MAX, HTTP_SHUTDOWN_GRACE_MS, HTTP_WHOLE_RESULT_CHARS_MAX } from './http-limits.ts';
 import { BodyTooLargeError, type Credentials, type RequestSettings, readBody, requestSettings } from './http-request.ts';
-import { prepareStatement } from './http-statement.ts';
+import { type PreparedStatement, prepareStatement } from './http-statement.ts';
 
 export type { Authenticate };
 
@@ -120,6 +122,7 @@ class RequestHandler {
   private readonly options: HttpServerOptions;
   private readonly authenticate: Authenticate;
   private readonly running = new Set<RunningRequest>();
+  private readonly bodies = new BodyPool();
 
   constructor(options: HttpServerOptions) {
     this.options = options;
@@ -218,15 +221,33 @@ class RequestHandler {
     user: string,
   ): Promise<void> {
     const startedNs = process.hrtime.bigint();
-    let body = '';
-    let bodyBytes = 0;
-    if (method === 'POST') {
-      const bytes = await readBody(request, this.options.bodyBytesMax ?? HTTP_BODY_BYTES_MAX, HTTP_BODY_DISCARD_BYTES_MAX);
-      bodyBytes = bytes.length;
-      body = bytes.toString('utf8');
-    } else request.resume();
-    if ((settings.query ?? '').trim() === '' && body.trim() === '') throw dbErrorReply(new DbError('SYNTAX_ERROR', 'empty query'));
-    const prepared = prepareStatement(settings.query, body);
+    let body: Buffer = EMPTY_BODY;
+    if (method === 'POST') body = await readBody(request, this.options.bodyBytesMax ?? HTTP_BODY_BYTES_MAX, HTTP_BODY_DISCARD_BYTES_MAX, this.bodies);
+    else request.resume();
+    let prepared: PreparedStatement | null = null;
+    try {
+      if ((settings.query ?? '').trim() === '' && isBlank(body)) throw dbErrorReply(new DbError('SYNTAX_ERROR', 'empty query'));
+      // The body stays bytes: the rows of an INSERT … FORMAT are read from them, never decoded whole.
+      prepared = prepareStatement(settings.query, body);
+      await this.runStatement(response, entry, settings, queryId, method, user, prepared, startedNs, body.length);
+    } finally {
+      // Nothing keeps the body past its request: its buffer serves the next one.
+      if (prepared !== null && prepared.statement.kind === 'Insert' && prepared.statement.body.kind === 'InsertFormat') releaseInsertData(prepared.statement.body);
+      this.bodies.release(body);
+    }
+  }
+
+  private async runStatement(
+    response: ServerResponse,
+    entry: RunningRequest,
+    settings: RequestSettings,
+    queryId: string,
+    method: string,
+    user: string,
+    prepared: PreparedStatement,
+    startedNs: bigint,
+    bodyBytes: number,
+  ): Promise<void> {
     const statement = prepared.statement;
     const reads = statement.kind === 'Select' || statement.kind === 'Union' || statement.kind.startsWith('Show') || statement.kind === 'Describe';
     if (method !== 'POST' && !reads) {
@@ -264,10 +285,29 @@ class RequestHandler {
       sendHeadersOnly(response, format);
       return;
     }
-    await write(response, format.header());
-    for (const batch of batches) {
+    // A small result goes out whole, with Content-Length: one write, one packet, no chunk framing
+    // (a point query's answer used to take two writes: the rows, then the last chunk).
+    const parts: string[] = [format.header()];
+    let chars = parts[0].length;
+    let next = 0;
+    while (next < batches.length && chars <= HTTP_WHOLE_RESULT_CHARS_MAX) {
+      const text = format.rows(batches[next++]);
+      parts.push(text);
+      chars += text.length;
+    }
+    if (next === batches.length && chars <= HTTP_WHOLE_RESULT_CHARS_MAX) {
+      parts.push(format.footer(outputStats(context, rowCount)));
+      // As a string, Node writes it with the headers in one write (a Buffer would take a writev).
+      const body = parts.join('');
+      response.setHeader('Content-Length', Buffer.byteLength(body));
+      response.end(body);
+      return;
+    }
+    // A larger one is streamed (chunked), waiting for a slow client to drain.
+    for (const text of parts) await write(response, text);
+    while (next < batches.length) {
       if (response.destroyed) return;
-      await write(response, format.rows(batch));
+      await write(response, format.rows(batches[next++]));
     }
     response.end(format.footer(outputStats(context, rowCount)));
   }
@@ -329,6 +369,17 @@ class RequestHandler {
     if (reply.internal) this.options.logger?.error({ ...fields, stack: error instanceof Error ? error.stack : undefined }, 'http request failed');
     else this.options.logger?.debug(fields, 'http request failed');
   }
+}
+
+const EMPTY_BODY = Buffer.alloc(0);
+
+/** Whether the body is only whitespace (as String.prototype.trim sees it, for ASCII). */
+function isBlank(body: Buffer): boolean {
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i];
+    if (c !== 32 && (c < 9 || c > 13)) return c >= 0x80 ? body.toString('utf8').trim() === '' : false;
+  }
+  return true;
 }
 
 interface ResultContext {

@@ -8,6 +8,7 @@
 // `SHOW …`/`DESCRIBE …` take a trailing `FORMAT name` here too, as ClickHouse clients append one.
 import { Buffer } from 'node:buffer';
 import { isDbError } from '../../core/errors.ts';
+import { insertFormatOfBytes } from '../../engine/format/insert-data.ts';
 import { type Statement, SQL_TEXT_BYTES_MAX, parseStatement } from '../../sql/index.ts';
 import { HTTP_INSERT_HEAD_CHARS_MAX } from './http-limits.ts';
 
@@ -17,18 +18,24 @@ export interface PreparedStatement {
   readonly format: string | null;
 }
 
-export function prepareStatement(urlQuery: string | null, body: string): PreparedStatement {
+/**
+ * `body` is the request body; as bytes, the rows of `?query=INSERT … FORMAT name` stay bytes (the
+ * statement decodes them only when read: see engine/format/insert-data.ts).
+ */
+export function prepareStatement(urlQuery: string | null, body: string | Buffer): PreparedStatement {
   const head = urlQuery ?? '';
-  if (head.trim() !== '' && body !== '') {
+  if (head.trim() !== '' && body.length > 0) {
     const statement = tryParse(head);
     if (statement !== null && statement.kind === 'Insert' && statement.body.kind === 'InsertFormat') {
       const inline = statement.body.data;
-      const data = inline === '' ? body : `${inline}\n${body}`;
+      if (inline === '' && typeof body !== 'string') return { statement: { ...statement, body: insertFormatOfBytes(statement.body.format, body) }, format: null };
+      const text = typeof body === 'string' ? body : body.toString('utf8');
+      const data = inline === '' ? text : `${inline}\n${text}`;
       return { statement: { ...statement, body: { ...statement.body, data } }, format: null };
     }
-    return parseText(`${head}\n${body}`);
+    return parseText(`${head}\n${typeof body === 'string' ? body : body.toString('utf8')}`);
   }
-  return parseText(head.trim() !== '' ? head : body);
+  return parseText(head.trim() !== '' ? head : typeof body === 'string' ? body : body.toString('utf8'));
 }
 
 function parseText(text: string): PreparedStatement {

@@ -34,7 +34,7 @@ const CASES: readonly (readonly [string, ExpectedSyntaxError])[] = [
   ["CREATE PIPE p WITH SINK ('a' 'b')", { line: 1, column: 30, expected: "'='", found: "string 'b'" }],
   ["CREATE PIPE p WITH SINK ('a'='b'", { line: 1, column: 33, expected: "')'", found: 'end of input' }],
   ['CREATE PIPE p', { line: 1, column: 14, expected: 'TO or WITH SINK', found: 'end of input' }],
-  ['SHOW TABLES', { line: 1, column: 6, expected: 'DATABASES, STREAMS, CREATE', found: "'TABLES'" }],
+  ['SHOW TABLES', { line: 1, column: 6, expected: 'DATABASES, STREAMS, VIEWS, MATERIALIZED VIEWS, CREATE', found: "'TABLES'" }],
   ["CREATE USER u IDENTIFIED BY pw", { line: 1, column: 29, expected: 'password string', found: "'pw'" }],
   ['SELECT CAST(x AS) FROM s', { line: 1, column: 17, expected: 'type', found: "')'" }],
   ['SELECT INTERVAL 5 FORTNIGHT', { line: 1, column: 19, expected: 'interval unit', found: "'FORTNIGHT'" }],
