@@ -51,11 +51,14 @@ export class Sink {
   failure: DbError | null = null;
   private readonly onAck: (lane: number, lastSn: number, rows: number) => void;
   private readonly context: () => EvalContext;
+  private readonly onFailure: (error: DbError) => void;
 
-  constructor(target: SinkTarget, onAck: (lane: number, lastSn: number, rows: number) => void, context: () => EvalContext) {
+  /** `onFailure` is called once, with the first delivery failure (the task stops reading then). */
+  constructor(target: SinkTarget, onAck: (lane: number, lastSn: number, rows: number) => void, context: () => EvalContext, onFailure: (error: DbError) => void) {
     this.target = target;
     this.onAck = onAck;
     this.context = context;
+    this.onFailure = onFailure;
   }
 
   /** Queues one output (null: nothing to write) for the source range ending at origin.lastSn. */
@@ -99,7 +102,10 @@ export class Sink {
     while (this.queue.length > 0 && this.queue[0].settled) {
       const head = this.queue[0];
       if (head.failed !== null) {
-        this.failure ??= head.failed;
+        if (this.failure === null) {
+          this.failure = head.failed;
+          this.onFailure(head.failed);
+        }
         break;
       }
       this.queue.shift();

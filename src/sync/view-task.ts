@@ -279,6 +279,7 @@ export class ViewTask {
           this.maybeSave();
         },
         () => ({ nowMs: this.options.clock.nowMs() }),
+        (failure) => inner.abort(failure),
       );
       const outSchema = pipeline.plan.schema;
       const inputs = request.kind === 'stream' ? this.localInputs(request, inner.signal) : this.remoteInputs(request, inner.signal);
@@ -288,6 +289,7 @@ export class ViewTask {
         const output = outputs.length === 0 ? null : outputs.length === 1 ? outputs[0] : concatRows(outSchema, outputs);
         await sink.send({ nodeId: this.options.nodeId, taskId: this.consumerId, lane: input.lane, firstSn: input.firstSn, lastSn: input.lastSn }, output);
       }
+      if (sink.failure !== null) throw sink.failure;
       if (!signal.aborted) await sink.drain();
       else await sink.drain().catch(() => undefined);
     } finally {

@@ -153,6 +153,9 @@ export class Views implements NodeExtension {
       await storage.catalog.createObject({ kind: 'view', database: db, name, definition });
       return ok();
     }
+    if (query.kind === 'Select' && query.limit !== null) {
+      throw new DbError('INVALID_ARGUMENT', `materialized view ${db}.${name}: LIMIT would end the view after a few rows; remove it`);
+    }
     // Plan once to validate the query and learn its source and columns.
     const probe = new AbortController();
     const onAbort = () => probe.abort();
