@@ -12,12 +12,15 @@ export interface TributaryNodeOptions extends Omit<NodeOptions, 'extension'> {
   readonly taskLog?: TaskLog;
   /** Receives warnings about remote connections (e.g. TLS verification turned off). */
   readonly onRemoteWarning?: (message: string) => void;
+  /** Remote requests' timeout and the idle time before a live remote query's link is pinged. */
+  readonly remoteTimeoutMs?: number;
+  readonly remoteIdlePingMs?: number;
 }
 
 export async function openNode(options: TributaryNodeOptions): Promise<TributaryNode> {
   await mkdir(options.dataDir, { recursive: true });
   const nodeId = options.nodeId ?? (await loadNodeId(options.dataDir));
-  const remotes = options.remotes ?? new TributaryRemotes({ nodeId, onWarning: options.onRemoteWarning });
+  const remotes = options.remotes ?? new TributaryRemotes({ nodeId, onWarning: options.onRemoteWarning, requestTimeoutMs: options.remoteTimeoutMs, idlePingMs: options.remoteIdlePingMs });
   return TributaryNode.open({ ...options, nodeId, remotes, extension: (node) => new Views(node, { log: options.taskLog }) });
 }
 

@@ -44,6 +44,10 @@ export const SERVER_CONFIG_SCHEMA = z
     fsync: z.enum(['always', 'interval', 'never']).default('always'),
     /** YAML file of users: `users: { name: { password | password_sha256_hex } }`. Absent: only `default` with no password. */
     users_file: z.string().min(1).optional(),
+    /** Remote nodes (external streams, views): how long a request may wait for its answer. */
+    remote_timeout_ms: z.number().int().min(100).max(3_600_000).default(15_000),
+    /** A live remote query with no data for this long gets its link pinged (a hung link is found). */
+    remote_idle_ping_ms: z.number().int().min(100).max(3_600_000).default(10_000),
     /** Addresses allowed to sync into this node. */
     ip_white_list: z.array(cidr).default(['127.0.0.1/32']),
   })

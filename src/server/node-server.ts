@@ -42,6 +42,8 @@ export async function startNodeServer(config: ServerConfig, logger: Logger): Pro
     configuredUsers: usersFile === null ? [] : [...usersFile.users.keys()],
     taskLog: (level, message, fields) => taskLogger[level](fields ?? {}, message),
     onRemoteWarning: (message) => taskLogger.warn(message),
+    remoteTimeoutMs: config.remote_timeout_ms,
+    remoteIdlePingMs: config.remote_idle_ping_ms,
   });
   const authenticate = createAuthenticator({ catalog: node.storage.catalog, usersFile });
   const listeners: Closable[] = [];

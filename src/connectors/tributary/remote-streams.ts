@@ -16,23 +16,33 @@ import { formatIdentifier } from '../../sql/index.ts';
 import type { Batch, Column, Origin } from '../../types/batch.ts';
 import { parseDataType } from '../../types/data-type.ts';
 
-/** How long an insert or a DESCRIBE may wait for its answer before the link counts as down. */
+/** Default: how long an insert, a DESCRIBE or a ping may wait for its answer before the link counts as down. */
 export const REMOTE_REQUEST_TIMEOUT_MS = 15_000;
+/** Default: a live remote query with no batch for this long gets its link pinged. */
+export const REMOTE_IDLE_PING_MS = 10_000;
 
 export interface TributaryRemotesOptions {
   /** This node's id, sent in the handshake (the remote logs which node connects). */
   readonly nodeId: string;
   /** Where the opt-out of certificate verification is logged. */
   readonly onWarning?: (message: string) => void;
+  /** Default REMOTE_REQUEST_TIMEOUT_MS (server config `remote_timeout_ms`). */
+  readonly requestTimeoutMs?: number;
+  /** Default REMOTE_IDLE_PING_MS (server config `remote_idle_ping_ms`). */
+  readonly idlePingMs?: number;
 }
 
 export class TributaryRemotes implements RemoteStreams {
   private readonly clients = new Map<string, Client>();
   private readonly options: TributaryRemotesOptions;
   private closed = false;
+  private readonly timeoutMs: number;
+  private readonly idlePingMs: number;
 
   constructor(options: TributaryRemotesOptions) {
     this.options = options;
+    this.timeoutMs = options.requestTimeoutMs ?? REMOTE_REQUEST_TIMEOUT_MS;
+    this.idlePingMs = options.idlePingMs ?? REMOTE_IDLE_PING_MS;
   }
 
   async describe(config: ExternalStreamConfig, signal?: AbortSignal): Promise<readonly Column[]> {
@@ -40,7 +50,7 @@ export class TributaryRemotes implements RemoteStreams {
     try {
       const client = this.client(config, 0);
       const sql = `DESCRIBE ${formatIdentifier(config.db)}.${formatIdentifier(config.stream)}`;
-      const result = await withTimeout(client.query(sql, { signal }), `DESCRIBE on ${where}`, () => this.drop(config, 0));
+      const result = await withTimeout(client.query(sql, { signal }), `DESCRIBE on ${where}`, this.timeoutMs, () => this.drop(config, 0));
       return result.rows.map((row) => ({ name: String(row[0]), type: parseDataType(String(row[1])) }));
     } catch (error) {
       throw nameShard(error, where);
@@ -48,11 +58,60 @@ export class TributaryRemotes implements RemoteStreams {
   }
 
   query(config: ExternalStreamConfig, shard: number, sql: string, signal: AbortSignal): RemoteQuery {
-    const stream = this.client(config, shard).queryStream(sql, { signal });
+    const client = this.client(config, shard);
+    const stream = client.queryStream(sql, { signal });
+    const where = `shard ${shard} (${formatShard(config.hosts[shard])})`;
+    // Liveness: a live query may rightly see no rows for hours, but its link must answer a ping.
+    // After REMOTE_IDLE_PING_MS without a batch, a ping that gets no pong within
+    // REMOTE_REQUEST_TIMEOUT_MS fails the query (REMOTE_UNAVAILABLE) and drops the connection.
+    let lastBatchMs = Date.now();
+    let failure: DbError | null = null;
+    let waiting: ((error: DbError) => void) | null = null;
+    let probing = false;
+    const watchdog = setInterval(() => {
+      if (probing || Date.now() - lastBatchMs < this.idlePingMs) return;
+      probing = true;
+      withTimeout(client.ping(), `ping of ${where}`, this.timeoutMs, () => this.drop(config, shard))
+        .then(
+          () => (lastBatchMs = Date.now()),
+          (error: unknown) => {
+            failure = error instanceof DbError ? error : new DbError('REMOTE_UNAVAILABLE', `${where}: ${(error as Error).message}`);
+            stream.cancel();
+            waiting?.(failure);
+          },
+        )
+        .finally(() => (probing = false));
+    }, this.idlePingMs / 2);
+    watchdog.unref();
+    const iterator: AsyncIterator<Batch> = {
+      next: async () => {
+        if (failure !== null) throw failure;
+        const dead = new Promise<never>((_, reject) => (waiting = reject));
+        dead.catch(() => undefined);
+        try {
+          const result = await Promise.race([stream.next(), dead]);
+          lastBatchMs = Date.now();
+          if (result.done === true) clearInterval(watchdog);
+          return result;
+        } catch (error) {
+          clearInterval(watchdog);
+          throw error;
+        } finally {
+          waiting = null;
+        }
+      },
+      return: async () => {
+        clearInterval(watchdog);
+        return stream.return();
+      },
+    };
     return {
       schema: stream.schema,
-      cancel: () => stream.cancel(),
-      [Symbol.asyncIterator]: () => stream,
+      cancel: () => {
+        clearInterval(watchdog);
+        stream.cancel();
+      },
+      [Symbol.asyncIterator]: () => iterator,
     };
   }
 
@@ -61,7 +120,7 @@ export class TributaryRemotes implements RemoteStreams {
     try {
       const client = this.client(config, shard);
       const options = origin === null ? { database: config.db } : { database: config.db, origin };
-      const result = await withTimeout(client.insert(config.stream, batch, options), `insert on ${where}`, () => this.drop(config, shard));
+      const result = await withTimeout(client.insert(config.stream, batch, options), `insert on ${where}`, this.timeoutMs, () => this.drop(config, shard));
       return { rows: result.rows, duplicate: origin !== null && batch.rowCount > 0 && result.rows === 0 };
     } catch (error) {
       throw nameShard(error, where);
@@ -115,13 +174,13 @@ export class TributaryRemotes implements RemoteStreams {
   }
 }
 
-async function withTimeout<T>(promise: Promise<T>, what: string, onTimeout: () => void): Promise<T> {
+async function withTimeout<T>(promise: Promise<T>, what: string, timeoutMs: number, onTimeout: () => void): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
       onTimeout();
-      reject(new DbError('REMOTE_UNAVAILABLE', `${what}: no answer within REMOTE_REQUEST_TIMEOUT_MS (${REMOTE_REQUEST_TIMEOUT_MS} ms)`));
-    }, REMOTE_REQUEST_TIMEOUT_MS);
+      reject(new DbError('REMOTE_UNAVAILABLE', `${what}: no answer within ${timeoutMs} ms (remote_timeout_ms)`));
+    }, timeoutMs);
   });
   try {
     return await Promise.race([promise, timeout]);
