@@ -100,3 +100,49 @@ describe('two-shard remote', () => {
     await assert.rejects(local.sql('SELECT count() FROM table(metrics_all)'), new RegExp(`shard 1 \\(127\\.0\\.0\\.1:${s1.tcpPort}\\)`));
   });
 });
+
+describe('remote failures', () => {
+  test('a node whose remote is down at restart still starts; queries fail naming the shard until it returns', async () => {
+    const [remote, local] = await Promise.all([startNode({ dataDir: tempDir('trib-down-r-') }), startNode({ dataDir: tempDir('trib-down-l-') })]);
+    nodes.push(remote, local);
+    await remote.sql('CREATE STREAM s (v int64)');
+    await remote.sql('INSERT INTO s (v) VALUES (1), (2)');
+    await local.sql(`CREATE EXTERNAL STREAM ext SETTINGS type='timeplus', hosts='127.0.0.1:${remote.tcpPort}', stream='s'`);
+    await remote.kill();
+    await local.kill();
+    await local.restart();
+    assert.equal(await local.sql('DESCRIBE ext'), "_tp_time\tdatetime64(3, 'UTC')\t\nv\tint64\t\n");
+    await assert.rejects(local.sql('SELECT count() FROM table(ext)'), new RegExp(`connection closed: external stream default\\.ext, shard 0 \\(127\\.0\\.0\\.1:${remote.tcpPort}\\)`));
+    await remote.restart();
+    assert.equal(await local.sql('SELECT count(), sum(v) FROM table(ext)'), '2\t3\n');
+  });
+
+  test('unrecoverable errors stop a view with the reason: wrong password, missing remote stream', async () => {
+    const [remote, local] = await Promise.all([startNode({ dataDir: tempDir('trib-stop-r-') }), startNode({ dataDir: tempDir('trib-stop-l-') })]);
+    nodes.push(remote, local);
+    await remote.sql("CREATE USER writer IDENTIFIED BY 'right'");
+    await remote.sql('GRANT INSERT ON default.* TO writer');
+    await remote.sql('CREATE STREAM s (v int64)');
+    await local.sql('CREATE STREAM src (v int64)');
+    await local.sql(`CREATE EXTERNAL STREAM wrong_pw (v int64) SETTINGS type='timeplus', hosts='127.0.0.1:${remote.tcpPort}', stream='s', user='writer', password='wrong'`);
+    await local.sql(`CREATE EXTERNAL STREAM no_stream (v int64) SETTINGS type='timeplus', hosts='127.0.0.1:${remote.tcpPort}', stream='nope', user='writer', password='right'`);
+    await assert.rejects(local.sql('INSERT INTO wrong_pw (v) VALUES (1)'), /authentication failed/);
+    await local.sql('CREATE MATERIALIZED VIEW v1 INTO wrong_pw AS SELECT v FROM src');
+    await local.sql('CREATE MATERIALIZED VIEW v2 INTO no_stream AS SELECT v FROM src');
+    await local.sql('INSERT INTO src (v) VALUES (1)');
+    const states = () => local.sql('SELECT name, state, last_error FROM system.tasks ORDER BY name');
+    await waitForText(states, /^v1\tSTOPPED\tauthentication failed[^\n]*\nv2\tSTOPPED\t[^\n]*nope[^\n]*\n$/);
+    assert.equal(await remote.sql('SELECT count() FROM table(s)'), '0\n');
+  });
+});
+
+async function waitForText(read: () => Promise<string>, pattern: RegExp): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  let last = '';
+  while (Date.now() < deadline) {
+    last = await read();
+    if (pattern.test(last)) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  assert.match(last, pattern);
+}
