@@ -105,5 +105,9 @@ AS SELECT * FROM local_stream WHERE http_code>=400`);
     // Rows that matched nothing are acknowledged too: the lag reaches 0.
     const status = () => edge.sql("SELECT state, lag_rows FROM system.tasks WHERE name = 'edge_to_cloud'");
     await waitFor(async () => (await status()) === 'RUNNING\t0\n', 30_000, status);
+    const metrics = await (await fetch(`${edge.url}/metrics`)).text();
+    assert.match(metrics, /^tributary_task_lag_rows\{database="default",task="edge_to_cloud",kind="materialized_view"\} 0$/m);
+    assert.match(metrics, /^tributary_task_running\{database="default",task="edge_to_cloud",kind="materialized_view"\} 1$/m);
+    assert.match(metrics, /^tributary_task_retries_total\{database="default",task="edge_to_cloud",kind="materialized_view"\} [1-9]\d*$/m);
   });
 });
