@@ -95,6 +95,16 @@ export class Views implements NodeExtension {
         return this.dropView(statement.name.parts, database, statement.ifExists);
       case 'SystemView':
         return this.systemView(statement.action, statement.name.parts, database);
+      case 'DropDatabase': {
+        // Views of the database go first (their tasks stop, their holds are released); the engine
+        // then drops the rest.
+        const views = this.node.storage.catalog.findDatabase(statement.name) === undefined ? [] : this.node.storage.catalog.listObjects('view', statement.name);
+        if (views.length === 0) return undefined;
+        return (async () => {
+          for (const view of views) await this.dropView([statement.name, view.name], database, true);
+          return this.node.session({ user: session.user }).executeStatement(statement, { database });
+        })();
+      }
       case 'ShowViews':
         return Promise.resolve(rowSet(this.showViews(statement.database ?? database, statement.materialized, session)));
       case 'ShowCreate': {

@@ -126,4 +126,16 @@ describe('materialized views', () => {
     assert.match(await scalar(node, "SELECT last_error FROM system.tasks WHERE name = 'v5'"), /narrow/);
     await node.close();
   });
+
+  test('DROP DATABASE stops and drops its views first', async () => {
+    const node = await openNode({ dataDir: tempDir('trib-mv-') });
+    await node.execute('CREATE DATABASE edge');
+    await node.execute('CREATE STREAM edge.logs (seq int64, http_code int32)');
+    await node.execute('CREATE MATERIALIZED VIEW edge.errs AS SELECT seq FROM edge.logs WHERE http_code >= 400');
+    assert.equal(await scalar(node, 'SELECT count() FROM system.tasks'), '1');
+    await node.execute('DROP DATABASE edge');
+    assert.equal(await scalar(node, 'SELECT count() FROM system.tasks'), '0');
+    assert.doesNotMatch(await scalar(node, 'SHOW DATABASES'), /edge/);
+    await node.close();
+  });
 });
