@@ -132,6 +132,9 @@ class ClientConnection {
     this.transport.send(message);
   }
 
+  /** The frames of the last insert still being sent (inserts send one after another). */
+  sendTail: Promise<void> = Promise.resolve();
+
   async writable(): Promise<void> {
     while (!this.closed && this.transport.bufferedBytes > CONNECTION_WRITE_BUFFER_BYTES_MAX) await this.transport.drained();
   }
@@ -269,7 +272,14 @@ export class Client {
         },
         onClose: (error) => reject((failed = error)),
       });
-      void (async () => {
+      // Inserts on one connection put their frames on the wire in call order, one insert after the
+      // other (their acknowledgements still overlap): the server appends in arrival order, and a
+      // sender that pipelines one lane's batches relies on that order for exactly-once (a later
+      // batch overtaking an earlier one would make the earlier look like a replay).
+      const previous = connection.sendTail;
+      const sent = (async () => {
+        await previous;
+        if (failed !== null || connection.closed) return;
         connection.send({ type: 'INSERT', requestId: id, stream, database: options.database ?? '' });
         for (const batch of encoded) {
           await connection.writable();
@@ -277,7 +287,8 @@ export class Client {
           connection.send({ type: 'DATA', requestId: id, batch });
         }
         connection.send({ type: 'END', requestId: id, rows: batches.reduce((sum, b) => sum + b.rowCount, 0) });
-      })();
+      })().catch(() => undefined);
+      connection.sendTail = sent;
     });
     return acknowledged.catch((error: unknown) => {
       // The stream may have been recreated with other columns: describe it afresh next time.

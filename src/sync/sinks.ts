@@ -29,16 +29,26 @@ export const SINK_INFLIGHT_BATCHES_MAX = 32;
 export interface SinkTarget {
   readonly describe: string;
   readonly columns: readonly ColumnDef[];
-  /** Delivers one conformed batch; resolves once it is durable at the target. */
-  deliver(batch: ExecBatch, origin: Origin): Promise<void>;
+  /**
+   * Delivers one conformed batch; resolves once it is durable at the target, with, per shard that
+   * got rows, whether the target already held this origin (a replay it dropped).
+   */
+  deliver(batch: ExecBatch, origin: Origin): Promise<readonly ShardOutcome[]>;
+}
+
+export interface ShardOutcome {
+  readonly shard: number;
+  readonly duplicate: boolean;
 }
 
 interface Entry {
   readonly lane: number;
+  readonly firstSn: number;
   readonly lastSn: number;
   readonly rows: number;
   settled: boolean;
   failed: DbError | null;
+  outcomes: readonly ShardOutcome[];
 }
 
 /** An ordered delivery window over a target. */
@@ -52,6 +62,8 @@ export class Sink {
   private readonly onAck: (lane: number, lastSn: number, rows: number) => void;
   private readonly context: () => EvalContext;
   private readonly onFailure: (error: DbError) => void;
+  /** (lane, shard) pairs that stored a batch in this run: a replay after that means lost order. */
+  private readonly stored = new Set<string>();
 
   /** `onFailure` is called once, with the first delivery failure (the task stops reading then). */
   constructor(target: SinkTarget, onAck: (lane: number, lastSn: number, rows: number) => void, context: () => EvalContext, onFailure: (error: DbError) => void) {
@@ -68,7 +80,7 @@ export class Sink {
       await new Promise<void>((resolve) => this.roomWaiters.push(resolve));
       if (this.failure !== null) throw this.failure;
     }
-    const entry: Entry = { lane: origin.lane, lastSn: origin.lastSn, rows: output?.rowCount ?? 0, settled: false, failed: null };
+    const entry: Entry = { lane: origin.lane, firstSn: origin.firstSn, lastSn: origin.lastSn, rows: output?.rowCount ?? 0, settled: false, failed: null, outcomes: [] };
     this.queue.push(entry);
     if (output === null || output.rowCount === 0) {
       entry.settled = true;
@@ -78,7 +90,8 @@ export class Sink {
     const conformed = conformBatch(output, this.target.columns, this.context(), this.target.describe);
     this.inflight++;
     this.target.deliver(conformed, origin).then(
-      () => {
+      (outcomes) => {
+        entry.outcomes = outcomes;
         entry.settled = true;
         this.inflight--;
         this.advance();
@@ -98,6 +111,26 @@ export class Sink {
     if (this.failure !== null) throw this.failure;
   }
 
+  /**
+   * Within one run a lane's batches reach each shard in order, so once a shard stored one, every
+   * later batch is new there. A later batch acknowledged as a replay means the order was lost on the
+   * way and the target dropped rows it never had: fail loudly instead of skipping them (sends are
+   * ordered, so this never fires; it guards the guarantee).
+   */
+  private checkOrder(entry: Entry): DbError | null {
+    for (const outcome of entry.outcomes) {
+      const key = `${entry.lane}:${outcome.shard}`;
+      if (!outcome.duplicate) this.stored.add(key);
+      else if (this.stored.has(key)) {
+        return new DbError(
+          'INTERNAL',
+          `${this.target.describe}: shard ${outcome.shard} acknowledged source range [${entry.firstSn}, ${entry.lastSn}] of lane ${entry.lane} as already held, after storing a later batch of this run: delivery order was lost; the view stops rather than skip rows`,
+        );
+      }
+    }
+    return null;
+  }
+
   private advance(): void {
     while (this.queue.length > 0 && this.queue[0].settled) {
       const head = this.queue[0];
@@ -106,6 +139,12 @@ export class Sink {
           this.failure = head.failed;
           this.onFailure(head.failed);
         }
+        break;
+      }
+      const violation = this.checkOrder(head);
+      if (violation !== null) {
+        this.failure = violation;
+        this.onFailure(violation);
         break;
       }
       this.queue.shift();
@@ -117,6 +156,7 @@ export class Sink {
   }
 }
 
+
 export function localTarget(storage: Storage, database: string, name: string): SinkTarget {
   const stream = storage.catalog.getStream(database, name);
   const schema = stream.columns.map((c) => ({ name: c.name, type: c.type }));
@@ -124,7 +164,8 @@ export function localTarget(storage: Storage, database: string, name: string): S
     describe: `stream ${database}.${name}`,
     columns: stream.columns,
     deliver: async (batch, origin) => {
-      await storage.append(database, name, batchFromExec(batch, schema), { origin });
+      const result = await storage.append(database, name, batchFromExec(batch, schema), { origin });
+      return [{ shard: 0, duplicate: result.duplicate === true }];
     },
   };
 }
@@ -137,16 +178,16 @@ export function remoteTarget(remotes: RemoteStreams, config: ExternalStreamConfi
     describe,
     columns,
     deliver: async (batch, origin) => {
-      if (shards === 1) {
-        await remotes.insert(config, 0, batchFromExec(batch, schema), origin);
-        return;
-      }
       if (sharding === null) {
-        await remotes.insert(config, mix(origin.firstSn, origin.lane) % shards, batchFromExec(batch, schema), origin);
-        return;
+        const shard = shards === 1 ? 0 : mix(origin.firstSn, origin.lane) % shards;
+        const result = await remotes.insert(config, shard, batchFromExec(batch, schema), origin);
+        return [{ shard, duplicate: result.duplicate }];
       }
       const parts = splitByShard(batch, sharding, shards);
-      await Promise.all(parts.map((part, shard) => (part === null ? undefined : remotes.insert(config, shard, batchFromExec(part, schema), origin))));
+      const outcomes = await Promise.all(
+        parts.map(async (part, shard) => (part === null ? null : { shard, duplicate: (await remotes.insert(config, shard, batchFromExec(part, schema), origin)).duplicate })),
+      );
+      return outcomes.filter((o): o is ShardOutcome => o !== null);
     },
   };
 }
