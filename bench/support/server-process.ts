@@ -3,8 +3,11 @@
 // bench/peers/clickhouse-up.sh, and the one HTTP POST driver both are timed with (the same
 // request as ../shared/bench-peers/ch-bench.mjs: keep-alive agent, ?query=…, body, 300 s timeout).
 // Every wait is bounded; every process is stopped by its own pid (TERM, then KILL).
+// stopChildrenOnSignal() makes a SIGINT/SIGTERM to the bench stop every child it started (by pid)
+// before it exits; the 'exit' hook below covers the other ways out.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,6 +23,9 @@ export interface Child {
   stop(): Promise<number | null>;
 }
 
+/** Every child started through this module and not yet exited (for stopChildrenOnSignal). */
+const liveChildren = new Set<Child>();
+
 function childOf(child: ChildProcess, output: () => string): Child {
   const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
   // If the bench dies before its `finally` (an uncaught error, EPIPE on stdout when piped to head),
@@ -28,8 +34,7 @@ function childOf(child: ChildProcess, output: () => string): Child {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
   };
   process.once('exit', onExit);
-  void exited.then(() => process.off('exit', onExit));
-  return {
+  const handle: Child = {
     child,
     log: output,
     stop: async () => {
@@ -41,6 +46,50 @@ function childOf(child: ChildProcess, output: () => string): Child {
       return code;
     },
   };
+  liveChildren.add(handle);
+  void exited.then(() => {
+    process.off('exit', onExit);
+    liveChildren.delete(handle);
+  });
+  return handle;
+}
+
+let signalHandlersInstalled = false;
+/**
+ * On SIGINT or SIGTERM: runs `extra` (e.g. stopping a process group the bench started), stops every
+ * live child started through this module (TERM, then KILL), then exits 130 (SIGINT) or 143.
+ */
+export function stopChildrenOnSignal(extra: () => Promise<void> | void = () => undefined): void {
+  if (signalHandlersInstalled) return;
+  signalHandlersInstalled = true;
+  let stopping = false;
+  const handler = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write(`\n${signal}: stopping ${liveChildren.size} child process(es)\n`);
+    void Promise.allSettled([Promise.resolve().then(extra), ...[...liveChildren].map((c) => c.stop())]).finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+}
+
+/** User+system CPU seconds a process has used so far (Linux /proc), or NaN. */
+export function cpuSeconds(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in USER_HZ (100 on Linux)
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** The 1/5/15-minute load average, as printed by the peer scripts. */
+export function loadavg(): string {
+  try {
+    return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  } catch {
+    return '?';
+  }
 }
 
 export interface TributaryServer extends Child {
@@ -76,6 +125,8 @@ export async function startTributary(dataDir: string, nodeArgs: readonly string[
 
 export interface ClickHouseServer extends Child {
   readonly httpPort: number;
+  /** Native protocol port (what remote('127.0.0.1:<port>', …) dials). */
+  readonly tcpPort: number;
   readonly url: string;
   readonly dataDir: string;
 }
@@ -92,14 +143,15 @@ export async function startClickHouse(scratch: string): Promise<ClickHouseServer
   child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
   const handle = childOf(child, () => out);
-  const started = await new Promise<{ port: number; dir: string }>((resolve, reject) => {
+  const started = await new Promise<{ port: number; tcpPort: number; dir: string }>((resolve, reject) => {
     // apt-get may run first: allow it 10 minutes.
     const timer = setTimeout(() => reject(new Error(`clickhouse-up.sh printed no port in 600 s:\n${out}`)), 600_000);
     const check = () => {
-      const match = /http_port=(\d+) data_dir=(\S+)/.exec(out);
-      if (match === null) return;
+      const match = /http_port=(\d+) data_dir=(\S+)(?: tcp_port=(\d+))?/.exec(out);
+      if (match === null || !out.slice(match.index).includes('\n')) return;
       clearTimeout(timer);
-      resolve({ port: Number(match[1]), dir: match[2] });
+      // The peers' port plan puts the native port right after the HTTP one (common.sh).
+      resolve({ port: Number(match[1]), dir: match[2], tcpPort: match[3] === undefined ? Number(match[1]) + 1 : Number(match[3]) });
     };
     child.stdout!.on('data', check);
     child.once('exit', (code) => {
@@ -122,7 +174,7 @@ export async function startClickHouse(scratch: string): Promise<ClickHouseServer
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  return { ...handle, httpPort: started.port, url, dataDir: started.dir };
+  return { ...handle, httpPort: started.port, tcpPort: started.tcpPort, url, dataDir: started.dir };
 }
 
 export const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
