@@ -16,6 +16,7 @@ import { DbError } from '../core/errors.ts';
 import { type Statement, parseStatement, parseStatements } from '../sql/index.ts';
 import { Storage } from '../storage/storage.ts';
 import { loadNodeId } from './node-identity.ts';
+import { T } from '../types/data-type.ts';
 import { type Batch, type Column, rowArraysOf } from '../types/batch.ts';
 import type { Value } from '../types/vector.ts';
 import { colFromValues } from './column.ts';
@@ -141,7 +142,7 @@ export class Session {
       clock: this.node.clock,
       authorize: (privilege, db, stream) => this.access.check(privilege, db, stream),
       remotes: this.node.remotes,
-      systemTable: (name) => this.node.extension?.systemTable(name),
+      systemTable: (name) => (name === 'origins' ? originsTable(storage, this.access) : this.node.extension?.systemTable(name)),
     };
     const signal = options.signal ?? new AbortController().signal;
     checkStatementAccess(statement, this.access, database);
@@ -221,6 +222,32 @@ export class Session {
         throw new DbError('NOT_SUPPORTED', `${statement.kind} statements (they arrive with the server, external stream and pipe stages)`);
     }
   }
+}
+
+/**
+ * `system.origins`: per stream and origin (node id, task id, lane), the highest source sn the stream
+ * holds durably (exactly-once dedupe). A sender asks it where to resume; rows are limited to the
+ * streams the user holds some privilege on.
+ */
+function originsTable(storage: Storage, access: Access): RowSet {
+  const rows: (string | number)[][] = [];
+  for (const stream of storage.catalog.listStreams()) {
+    if (!access.canSee(stream.database, stream.name)) continue;
+    for (const mark of storage.log(stream.database, stream.name).originHighWaterMarks().values()) {
+      rows.push([stream.database, stream.name, mark.nodeId, mark.taskId, mark.lane, mark.lastSn]);
+    }
+  }
+  return {
+    schema: [
+      { name: 'database', type: T.string },
+      { name: 'stream', type: T.string },
+      { name: 'node_id', type: T.string },
+      { name: 'task_id', type: T.string },
+      { name: 'lane', type: T.uint32 },
+      { name: 'last_sn', type: T.int64 },
+    ],
+    rows,
+  };
 }
 
 /** Keeps the rows whose first column (a name) the user may see. */

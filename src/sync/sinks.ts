@@ -22,6 +22,7 @@ import type { EvalContext } from '../engine/functions/function.ts';
 import { conformBatch } from '../engine/statements/conform.ts';
 import type { ColumnDef } from '../storage/catalog/catalog-types.ts';
 import type { Storage } from '../storage/storage.ts';
+import { formatString } from '../sql/index.ts';
 import type { Origin } from '../types/batch.ts';
 
 export const SINK_INFLIGHT_BATCHES_MAX = 32;
@@ -34,6 +35,11 @@ export interface SinkTarget {
    * got rows, whether the target already held this origin (a replay it dropped).
    */
   deliver(batch: ExecBatch, origin: Origin): Promise<readonly ShardOutcome[]>;
+  /**
+   * Single-shard targets: the highest source sn the target holds for (node, task, lane), -1 for
+   * none; undefined when the target cannot tell (several shards, or no access to system.origins).
+   */
+  highWaterMark(nodeId: string, taskId: string, lane: number, signal: AbortSignal): Promise<number | undefined>;
 }
 
 export interface ShardOutcome {
@@ -167,6 +173,7 @@ export function localTarget(storage: Storage, database: string, name: string): S
       const result = await storage.append(database, name, batchFromExec(batch, schema), { origin });
       return [{ shard: 0, duplicate: result.duplicate === true }];
     },
+    highWaterMark: async (nodeId, taskId, lane) => storage.log(database, name).originHighWaterMark(nodeId, taskId, lane) ?? -1,
   };
 }
 
@@ -188,6 +195,24 @@ export function remoteTarget(remotes: RemoteStreams, config: ExternalStreamConfi
         parts.map(async (part, shard) => (part === null ? null : { shard, duplicate: (await remotes.insert(config, shard, batchFromExec(part, schema), origin)).duplicate })),
       );
       return outcomes.filter((o): o is ShardOutcome => o !== null);
+    },
+    highWaterMark: async (nodeId, taskId, lane, signal) => {
+      if (shards !== 1) return undefined;
+      const sql =
+        `SELECT last_sn FROM system.origins WHERE database = ${formatString(config.db)} AND stream = ${formatString(config.stream)} ` +
+        `AND node_id = ${formatString(nodeId)} AND task_id = ${formatString(taskId)} AND lane = ${lane}`;
+      try {
+        let mark = -1;
+        for await (const batch of remotes.query(config, 0, sql, signal)) {
+          const values = batch.vectors[0];
+          if (values.kind === 'fixed' && values.rowCount > 0) mark = Math.max(mark, Number(values.data[0]));
+        }
+        return mark;
+      } catch (error) {
+        // An older peer or a user without access: resume from our own checkpoint (no coalescing).
+        if (error instanceof DbError && (error.code === 'ACCESS_DENIED' || error.code === 'STREAM_NOT_FOUND' || error.code === 'DATABASE_NOT_FOUND')) return undefined;
+        throw error;
+      }
     },
   };
 }

@@ -32,6 +32,10 @@ import type { TaskCheckpoint, TaskRunState, TaskStore } from './task-store.ts';
 
 /** How often acknowledged positions are written to the task file while running. */
 export const CHECKPOINT_INTERVAL_MS = 200;
+/** A run that lasts this long without an error counts as recovered (state RUNNING again). */
+const RUN_SETTLE_MS = 2_000;
+/** A view over a local stream merges consecutive source batches up to this many rows per delivery. */
+export const SYNC_GROUP_ROWS_MAX = 65_536;
 /** rows_per_second is measured over RATE_WINDOW_SLOTS slots of RATE_SLOT_MS. */
 const RATE_SLOT_MS = 250;
 const RATE_WINDOW_SLOTS = 8;
@@ -246,6 +250,12 @@ export class ViewTask {
     }
   }
 
+  /** The task works again after retries: RUNNING, and the last error is history. */
+  private recovered(): void {
+    this.retrying = false;
+    this.lastError = null;
+  }
+
   private async runOnce(signal: AbortSignal, onProgress: () => void): Promise<void> {
     const inner = new AbortController();
     const abort = () => inner.abort(signal.reason);
@@ -260,6 +270,7 @@ export class ViewTask {
       remotes: this.options.remotes,
     };
     let pipeline: PushPipeline | null = null;
+    let settle: NodeJS.Timeout | undefined;
     try {
       pipeline = await PushPipeline.start(this.options.query, env, inner.signal);
       const request = pipeline.request;
@@ -271,10 +282,7 @@ export class ViewTask {
           this.deliveredRows += rows;
           this.countRate(rows);
           onProgress();
-          if (this.retrying) {
-            this.retrying = false;
-            this.lastError = null;
-          }
+          if (this.retrying) this.recovered();
           if (!this.options.stateful && request.kind === 'stream') this.commitLocal(request, lastSn);
           this.maybeSave();
         },
@@ -282,7 +290,23 @@ export class ViewTask {
         (failure) => inner.abort(failure),
       );
       const outSchema = pipeline.plan.schema;
-      const inputs = request.kind === 'stream' ? this.localInputs(request, inner.signal) : this.remoteInputs(request, inner.signal);
+      // Stateless views over a local stream merge consecutive source batches (catch-up after an
+      // outage of many small batches). The merged ranges differ from a previous run's, so this needs
+      // the target's high-water mark: resuming after it, no new batch can straddle what it holds.
+      let coalesce = false;
+      if (!this.options.stateful && request.kind === 'stream') {
+        const mark = await target.highWaterMark(this.options.nodeId, this.consumerId, 0, inner.signal);
+        if (mark !== undefined) {
+          coalesce = true;
+          if (mark > (this.lanes.get(0) ?? -1)) this.lanes.set(0, mark);
+        }
+      }
+      if (coalesce && this.retrying) this.recovered(); // the target answered: the link is back
+      // A run that lasts RUN_SETTLE_MS without an error has recovered even if no data flowed.
+      settle = setTimeout(() => {
+        if (!inner.signal.aborted && sink.failure === null && this.retrying) this.recovered();
+      }, RUN_SETTLE_MS);
+      const inputs = request.kind === 'stream' ? this.localInputs(request, inner.signal, coalesce) : this.remoteInputs(request, inner.signal);
       for await (const input of inputs) {
         if (sink.failure !== null) throw sink.failure;
         const outputs = await pipeline.process(input.batch);
@@ -293,6 +317,7 @@ export class ViewTask {
       if (!signal.aborted) await sink.drain();
       else await sink.drain().catch(() => undefined);
     } finally {
+      clearTimeout(settle);
       signal.removeEventListener('abort', abort);
       inner.abort(new DbError('QUERY_CANCELLED', 'task run ended'));
       await pipeline?.close();
@@ -308,7 +333,7 @@ export class ViewTask {
     return this.start[String(lane)];
   }
 
-  private async *localInputs(request: Extract<SourceRequest, { kind: 'stream' }>, signal: AbortSignal): AsyncGenerator<Input> {
+  private async *localInputs(request: Extract<SourceRequest, { kind: 'stream' }>, signal: AbortSignal, coalesce: boolean): AsyncGenerator<Input> {
     const { database, name } = request.stream;
     this.localSourceCache = { database, name };
     const log = this.options.storage.log(database, name);
@@ -324,11 +349,28 @@ export class ViewTask {
       },
     });
     const interner = new StringInterner();
+    const group: ExecBatch[] = [];
+    let groupRows = 0;
+    let groupFirst = 0;
     try {
       for await (const record of reads) {
         const batch = execFromRecord(record, request.schema, interner, `${database}.${name}`);
         const firstSn = record.header.baseSn + record.startRow;
-        yield { lane: 0, firstSn, lastSn: record.header.baseSn + record.header.rowCount - 1, batch };
+        const lastSn = record.header.baseSn + record.header.rowCount - 1;
+        if (!coalesce) {
+          yield { lane: 0, firstSn, lastSn, batch };
+          continue;
+        }
+        if (group.length === 0) groupFirst = firstSn;
+        group.push(batch);
+        groupRows += batch.rowCount;
+        // Flush when the group is big enough, or when nothing more is waiting (live data goes at once).
+        if (groupRows >= SYNC_GROUP_ROWS_MAX || log.nextSn - 1 <= lastSn) {
+          const merged = group.length === 1 ? group[0] : concatRows(request.schema, group);
+          group.length = 0;
+          groupRows = 0;
+          yield { lane: 0, firstSn: groupFirst, lastSn, batch: merged };
+        }
       }
     } catch (error) {
       if (signal.aborted) return;
