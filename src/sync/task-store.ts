@@ -7,6 +7,7 @@
 //     "lanes":{"<lane>":<last source sn delivered and acknowledged>, …},
 //     "start":{"<lane>":<sn before the first one to read>, …}   where the task began (replays of
 //                                                               stateful views start here)
+//     "catchUps":{"<lane>":<last sn of the lane's range>, …}   backlog lanes beside the live lane 0
 //   }}
 //
 // Invariant: a lane's position only grows, and only to an sn whose output the sink acknowledged as
@@ -26,6 +27,8 @@ export interface TaskCheckpoint {
   readonly error: string | null;
   readonly lanes: Readonly<Record<string, number>>;
   readonly start: Readonly<Record<string, number>>;
+  /** Catch-up lanes: lane → last source sn of its range (absent in files of older builds). */
+  readonly catchUps?: Readonly<Record<string, number>>;
 }
 
 const VERSION = 1;

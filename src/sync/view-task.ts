@@ -32,6 +32,10 @@ import type { TaskCheckpoint, TaskRunState, TaskStore } from './task-store.ts';
 
 /** How often acknowledged positions are written to the task file while running. */
 export const CHECKPOINT_INTERVAL_MS = 200;
+/** A backlog this large when a run starts is delivered on a catch-up lane beside the live one. */
+export const CATCH_UP_SPLIT_ROWS = 50_000;
+/** At most this many catch-up lanes at once (each outage that leaves a backlog may add one). */
+export const CATCH_UP_LANES_MAX = 8;
 /** A run that lasts this long without an error counts as recovered (state RUNNING again). */
 const RUN_SETTLE_MS = 2_000;
 /** A view over a local stream merges consecutive source batches up to this many rows per delivery. */
@@ -46,6 +50,8 @@ export interface ViewTaskOptions {
   readonly database: string;
   readonly query: QueryStatement;
   readonly stateful: boolean;
+  /** The local source stream, or null when the source is an external stream. */
+  readonly localSource: { readonly database: string; readonly name: string } | null;
   readonly nodeId: string;
   readonly storage: Storage;
   readonly remotes: RemoteStreams | undefined;
@@ -82,6 +88,8 @@ export class ViewTask {
   private error: string | null;
   private lanes: Map<number, number>;
   private readonly start: Readonly<Record<string, number>>;
+  /** Catch-up lanes of a local source: lane → the last sn of its range (lane 0 goes on after it). */
+  private readonly catchUps: Map<number, number>;
   private controller: AbortController | null = null;
   private running: Promise<void> | null = null;
   private retrying = false;
@@ -102,6 +110,7 @@ export class ViewTask {
     this.error = checkpoint.error;
     this.lanes = new Map(Object.entries(checkpoint.lanes).map(([k, v]) => [Number(k), v]));
     this.start = checkpoint.start;
+    this.catchUps = new Map(Object.entries(checkpoint.catchUps ?? {}).map(([k, v]) => [Number(k), v]));
   }
 
   get consumerId(): string {
@@ -141,9 +150,17 @@ export class ViewTask {
   }
 
   status(): ViewTaskStatus {
-    const acked = [...this.lanes.values()].reduce((a, b) => a + b + 1, 0);
     const source = this.sourceEnd();
-    const lagRows = Math.max(0, source - acked);
+    let lagRows: number;
+    if (this.localSource() !== null) {
+      // Lane 0 owes everything after its position; each catch-up lane the rest of its range.
+      lagRows = Math.max(0, source - 1 - (this.lanes.get(0) ?? this.start['0'] ?? -1));
+      for (const [lane, to] of this.catchUps) lagRows += Math.max(0, to - (this.lanes.get(lane) ?? to));
+    } else {
+      const acked = [...this.lanes.values()].reduce((a, b) => a + b + 1, 0);
+      lagRows = Math.max(0, source - acked);
+    }
+    const acked = source - lagRows;
     const perSecond = this.currentRate();
     return {
       state: this.state === 'RUNNING' && this.retrying ? 'RETRYING' : this.state,
@@ -172,11 +189,11 @@ export class ViewTask {
     return total;
   }
 
-  private localSourceCache: { database: string; name: string } | null = null;
   private localSource(): { nextSn: number } | null {
-    if (this.localSourceCache === null) return null;
+    const source = this.options.localSource;
+    if (source === null) return null;
     try {
-      return this.options.storage.log(this.localSourceCache.database, this.localSourceCache.name);
+      return this.options.storage.log(source.database, source.name);
     } catch {
       return null;
     }
@@ -269,59 +286,117 @@ export class ViewTask {
       authorize: () => undefined,
       remotes: this.options.remotes,
     };
-    let pipeline: PushPipeline | null = null;
+    const pipelines: PushPipeline[] = [];
     let settle: NodeJS.Timeout | undefined;
     try {
-      pipeline = await PushPipeline.start(this.options.query, env, inner.signal);
-      const request = pipeline.request;
+      const first = await PushPipeline.start(this.options.query, env, inner.signal);
+      pipelines.push(first);
+      const request = first.request;
       const target = this.options.target();
-      const sink = new Sink(
-        target,
-        (lane, lastSn, rows) => {
-          this.lanes.set(lane, lastSn);
-          this.deliveredRows += rows;
-          this.countRate(rows);
-          onProgress();
-          if (this.retrying) this.recovered();
-          if (!this.options.stateful && request.kind === 'stream') this.commitLocal(request, lastSn);
-          this.maybeSave();
-        },
-        () => ({ nowMs: this.options.clock.nowMs() }),
-        (failure) => inner.abort(failure),
-      );
-      const outSchema = pipeline.plan.schema;
-      // Stateless views over a local stream merge consecutive source batches (catch-up after an
-      // outage of many small batches). The merged ranges differ from a previous run's, so this needs
-      // the target's high-water mark: resuming after it, no new batch can straddle what it holds.
+      // Stateless views over a local stream merge consecutive source batches and split a large
+      // backlog into a catch-up lane. Both change batch boundaries from a previous run's, so they
+      // need the target's high-water marks: resuming after them, no batch straddles what it holds.
       let coalesce = false;
       if (!this.options.stateful && request.kind === 'stream') {
-        const mark = await target.highWaterMark(this.options.nodeId, this.consumerId, 0, inner.signal);
-        if (mark !== undefined) {
-          coalesce = true;
-          if (mark > (this.lanes.get(0) ?? -1)) this.lanes.set(0, mark);
+        coalesce = true;
+        for (const lane of [0, ...this.catchUps.keys()]) {
+          const mark = await target.highWaterMark(this.options.nodeId, this.consumerId, lane, inner.signal);
+          if (mark === undefined) {
+            coalesce = false;
+            break;
+          }
+          if (mark > (this.lanes.get(lane) ?? -1)) this.lanes.set(lane, mark);
         }
+        for (const [lane, to] of [...this.catchUps]) if ((this.lanes.get(lane) ?? -1) >= to) this.finishCatchUp(lane);
       }
       if (coalesce && this.retrying) this.recovered(); // the target answered: the link is back
+      if (coalesce && request.kind === 'stream') await this.maybeSplit(request);
       // A run that lasts RUN_SETTLE_MS without an error has recovered even if no data flowed.
       settle = setTimeout(() => {
-        if (!inner.signal.aborted && sink.failure === null && this.retrying) this.recovered();
+        if (!inner.signal.aborted && this.retrying) this.recovered();
       }, RUN_SETTLE_MS);
-      const inputs = request.kind === 'stream' ? this.localInputs(request, inner.signal, coalesce) : this.remoteInputs(request, inner.signal);
-      for await (const input of inputs) {
-        if (sink.failure !== null) throw sink.failure;
-        const outputs = await pipeline.process(input.batch);
-        const output = outputs.length === 0 ? null : outputs.length === 1 ? outputs[0] : concatRows(outSchema, outputs);
-        await sink.send({ nodeId: this.options.nodeId, taskId: this.consumerId, lane: input.lane, firstSn: input.firstSn, lastSn: input.lastSn }, output);
+      const runs: Promise<void>[] = [];
+      const run = (pipeline: PushPipeline, inputs: AsyncGenerator<Input>) =>
+        this.runLane(pipeline, target, inputs, inner, signal, onProgress).catch((error: unknown) => {
+          inner.abort(error);
+          throw error;
+        });
+      if (request.kind === 'external_stream') runs.push(run(first, this.remoteInputs(request, inner.signal)));
+      else {
+        runs.push(run(first, this.localInputs(request, inner.signal, coalesce, 0, this.resumeAfter(0), undefined)));
+        for (const [lane, to] of this.catchUps) {
+          const pipeline = await PushPipeline.start(this.options.query, env, inner.signal);
+          pipelines.push(pipeline);
+          const lanePlan = pipeline.request as typeof request;
+          runs.push(run(pipeline, this.localInputs(lanePlan, inner.signal, true, lane, this.lanes.get(lane), to)).then(() => {
+            if ((this.lanes.get(lane) ?? -1) >= to) this.finishCatchUp(lane);
+          }));
+        }
       }
-      if (sink.failure !== null) throw sink.failure;
-      if (!signal.aborted) await sink.drain();
-      else await sink.drain().catch(() => undefined);
+      const results = await Promise.allSettled(runs);
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed !== undefined) throw failed.reason;
     } finally {
       clearTimeout(settle);
       signal.removeEventListener('abort', abort);
       inner.abort(new DbError('QUERY_CANCELLED', 'task run ended'));
-      await pipeline?.close();
+      await Promise.all(pipelines.map((p) => p.close()));
     }
+  }
+
+  /** Feeds one lane's inputs through its pipeline into its own sink, in order. */
+  private async runLane(pipeline: PushPipeline, target: SinkTarget, inputs: AsyncGenerator<Input>, inner: AbortController, signal: AbortSignal, onProgress: () => void): Promise<void> {
+    const request = pipeline.request;
+    const sink = new Sink(
+      target,
+      (lane, lastSn, rows) => {
+        this.lanes.set(lane, lastSn);
+        this.deliveredRows += rows;
+        this.countRate(rows);
+        onProgress();
+        if (this.retrying) this.recovered();
+        if (!this.options.stateful && request.kind === 'stream') this.commitLocal(request);
+        this.maybeSave();
+      },
+      () => ({ nowMs: this.options.clock.nowMs() }),
+      (failure) => inner.abort(failure),
+    );
+    const outSchema = pipeline.plan.schema;
+    for await (const input of inputs) {
+      if (sink.failure !== null) throw sink.failure;
+      const outputs = await pipeline.process(input.batch);
+      const output = outputs.length === 0 ? null : outputs.length === 1 ? outputs[0] : concatRows(outSchema, outputs);
+      await sink.send({ nodeId: this.options.nodeId, taskId: this.consumerId, lane: input.lane, firstSn: input.firstSn, lastSn: input.lastSn }, output);
+    }
+    if (sink.failure !== null) throw sink.failure;
+    if (!signal.aborted) await sink.drain();
+    else await sink.drain().catch(() => undefined);
+  }
+
+  /**
+   * A backlog of CATCH_UP_SPLIT_ROWS or more behind lane 0 moves to a new catch-up lane, and lane 0
+   * goes on from the tail: live rows are delivered at once instead of waiting behind the backlog.
+   * The split is written to the task file before anything is sent on either lane.
+   */
+  private async maybeSplit(request: Extract<SourceRequest, { kind: 'stream' }>): Promise<void> {
+    const after = this.resumeAfter(0);
+    if (after === undefined) return;
+    const end = this.options.storage.log(request.stream.database, request.stream.name).nextSn - 1;
+    if (end - after < CATCH_UP_SPLIT_ROWS || this.catchUps.size >= CATCH_UP_LANES_MAX) return;
+    let lane = 1;
+    while (this.catchUps.has(lane)) lane++;
+    this.catchUps.set(lane, end);
+    this.lanes.set(lane, after);
+    this.lanes.set(0, end);
+    await this.save();
+    this.options.log('info', 'view splits its backlog into a catch-up lane', { view: this.qualifiedName(), lane, fromSn: after + 1, toSn: end });
+  }
+
+  private finishCatchUp(lane: number): void {
+    this.catchUps.delete(lane);
+    this.lanes.delete(lane);
+    this.lastSave = 0;
+    this.maybeSave();
   }
 
   /** Where a lane resumes: after its acknowledged position (stateless) or after its start. */
@@ -333,11 +408,18 @@ export class ViewTask {
     return this.start[String(lane)];
   }
 
-  private async *localInputs(request: Extract<SourceRequest, { kind: 'stream' }>, signal: AbortSignal, coalesce: boolean): AsyncGenerator<Input> {
+  /** Lane `lane` of a local source: after sn `after` (else the query's seek), up to `to` if given. */
+  private async *localInputs(
+    request: Extract<SourceRequest, { kind: 'stream' }>,
+    signal: AbortSignal,
+    coalesce: boolean,
+    lane: number,
+    after: number | undefined,
+    to: number | undefined,
+  ): AsyncGenerator<Input> {
     const { database, name } = request.stream;
-    this.localSourceCache = { database, name };
     const log = this.options.storage.log(database, name);
-    const after = this.resumeAfter(0);
+    if (to !== undefined && after !== undefined && after >= to) return;
     const reads = log.read({
       fromSn: after !== undefined ? after + 1 : request.seek.fromSn,
       fromTimeMs: after !== undefined || request.seek.fromSn !== undefined ? undefined : request.seek.fromTimeMs,
@@ -357,20 +439,24 @@ export class ViewTask {
         const batch = execFromRecord(record, request.schema, interner, `${database}.${name}`);
         const firstSn = record.header.baseSn + record.startRow;
         const lastSn = record.header.baseSn + record.header.rowCount - 1;
+        const last = to !== undefined && lastSn >= to;
         if (!coalesce) {
-          yield { lane: 0, firstSn, lastSn, batch };
+          yield { lane, firstSn, lastSn, batch };
+          if (last) return;
           continue;
         }
         if (group.length === 0) groupFirst = firstSn;
         group.push(batch);
         groupRows += batch.rowCount;
-        // Flush when the group is big enough, or when nothing more is waiting (live data goes at once).
-        if (groupRows >= SYNC_GROUP_ROWS_MAX || log.nextSn - 1 <= lastSn) {
+        // Flush when the group is big enough, at the lane's end, or when nothing more is waiting
+        // (live data goes at once).
+        if (groupRows >= SYNC_GROUP_ROWS_MAX || last || (to === undefined && log.nextSn - 1 <= lastSn)) {
           const merged = group.length === 1 ? group[0] : concatRows(request.schema, group);
           group.length = 0;
           groupRows = 0;
-          yield { lane: 0, firstSn: groupFirst, lastSn, batch: merged };
+          yield { lane, firstSn: groupFirst, lastSn, batch: merged };
         }
+        if (last) return;
       }
     } catch (error) {
       if (signal.aborted) return;
@@ -403,9 +489,13 @@ export class ViewTask {
     }
   }
 
-  private commitLocal(request: Extract<SourceRequest, { kind: 'stream' }>, lastSn: number): void {
+  /** Moves the source's retention hold to the oldest position any lane still needs. */
+  private commitLocal(request: Extract<SourceRequest, { kind: 'stream' }>): void {
+    let oldest = Infinity;
+    for (const acked of this.lanes.values()) oldest = Math.min(oldest, acked + 1);
+    if (!Number.isFinite(oldest)) return;
     try {
-      this.options.storage.log(request.stream.database, request.stream.name).commitConsumer(this.consumerId, lastSn + 1);
+      this.options.storage.log(request.stream.database, request.stream.name).commitConsumer(this.consumerId, oldest);
     } catch {
       // The source was dropped: the next read fails with a clear error.
     }
@@ -421,7 +511,13 @@ export class ViewTask {
   }
 
   checkpoint(): TaskCheckpoint {
-    return { state: this.state, error: this.error, lanes: Object.fromEntries([...this.lanes].map(([k, v]) => [String(k), v])), start: this.start };
+    return {
+      state: this.state,
+      error: this.error,
+      lanes: Object.fromEntries([...this.lanes].map(([k, v]) => [String(k), v])),
+      start: this.start,
+      catchUps: Object.fromEntries([...this.catchUps].map(([k, v]) => [String(k), v])),
+    };
   }
 
   async save(): Promise<void> {

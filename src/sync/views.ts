@@ -318,6 +318,7 @@ export class Views implements NodeExtension {
         database: object.database ?? 'default',
         query,
         stateful: definition.stateful,
+        localSource: definition.source,
         nodeId: node.nodeId,
         storage: node.storage,
         remotes: node.remotes,
