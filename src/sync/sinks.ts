@@ -12,7 +12,9 @@
 // batch goes to one shard picked by a hash of its origin, so a replay goes to the shard that
 // already has it.
 //
-// Limits: SINK_INFLIGHT_BATCHES_MAX batches may await acknowledgement at once; send() waits for room.
+// Limits: SINK_INFLIGHT_BATCHES_MAX batches may await acknowledgement at once (a catch-up lane's sink:
+// SINK_CATCH_UP_INFLIGHT_BATCHES_MAX, on its own connection, so it never queues far ahead of live
+// rows at the target); send() waits for room.
 import { DbError } from '../core/errors.ts';
 import { type ExecBatch, batchFromExec } from '../engine/exec-batch.ts';
 import { compileSharding, mix, splitByShard } from '../engine/external/sharding.ts';
@@ -26,6 +28,7 @@ import { formatString } from '../sql/index.ts';
 import type { Origin } from '../types/batch.ts';
 
 export const SINK_INFLIGHT_BATCHES_MAX = 32;
+export const SINK_CATCH_UP_INFLIGHT_BATCHES_MAX = 2;
 
 export interface SinkTarget {
   readonly describe: string;
@@ -34,7 +37,7 @@ export interface SinkTarget {
    * Delivers one conformed batch; resolves once it is durable at the target, with, per shard that
    * got rows, whether the target already held this origin (a replay it dropped).
    */
-  deliver(batch: ExecBatch, origin: Origin): Promise<readonly ShardOutcome[]>;
+  deliver(batch: ExecBatch, origin: Origin, channel: number): Promise<readonly ShardOutcome[]>;
   /**
    * Single-shard targets: the highest source sn the target holds for (node, task, lane), -1 for
    * none; undefined when the target cannot tell (several shards, or no access to system.origins).
@@ -71,8 +74,16 @@ export class Sink {
   /** (lane, shard) pairs that stored a batch in this run: a replay after that means lost order. */
   private readonly stored = new Set<string>();
 
-  /** `onFailure` is called once, with the first delivery failure (the task stops reading then). */
-  constructor(target: SinkTarget, onAck: (lane: number, lastSn: number, rows: number) => void, context: () => EvalContext, onFailure: (error: DbError) => void) {
+  private readonly inflightMax: number;
+  private readonly channel: number;
+
+  /**
+   * `onFailure` is called once, with the first delivery failure (the task stops reading then).
+   * `catchUp`: a catch-up lane's sink (fewer batches in flight, its own connection).
+   */
+  constructor(target: SinkTarget, onAck: (lane: number, lastSn: number, rows: number) => void, context: () => EvalContext, onFailure: (error: DbError) => void, catchUp = false) {
+    this.inflightMax = catchUp ? SINK_CATCH_UP_INFLIGHT_BATCHES_MAX : SINK_INFLIGHT_BATCHES_MAX;
+    this.channel = catchUp ? 1 : 0;
     this.target = target;
     this.onAck = onAck;
     this.context = context;
@@ -82,7 +93,7 @@ export class Sink {
   /** Queues one output (null: nothing to write) for the source range ending at origin.lastSn. */
   async send(origin: Origin, output: ExecBatch | null): Promise<void> {
     if (this.failure !== null) throw this.failure;
-    while (this.inflight >= SINK_INFLIGHT_BATCHES_MAX) {
+    while (this.inflight >= this.inflightMax) {
       await new Promise<void>((resolve) => this.roomWaiters.push(resolve));
       if (this.failure !== null) throw this.failure;
     }
@@ -95,7 +106,7 @@ export class Sink {
     }
     const conformed = conformBatch(output, this.target.columns, this.context(), this.target.describe);
     this.inflight++;
-    this.target.deliver(conformed, origin).then(
+    this.target.deliver(conformed, origin, this.channel).then(
       (outcomes) => {
         entry.outcomes = outcomes;
         entry.settled = true;
@@ -184,15 +195,15 @@ export function remoteTarget(remotes: RemoteStreams, config: ExternalStreamConfi
   return {
     describe,
     columns,
-    deliver: async (batch, origin) => {
+    deliver: async (batch, origin, channel) => {
       if (sharding === null) {
         const shard = shards === 1 ? 0 : mix(origin.firstSn, origin.lane) % shards;
-        const result = await remotes.insert(config, shard, batchFromExec(batch, schema), origin);
+        const result = await remotes.insert(config, shard, batchFromExec(batch, schema), origin, channel);
         return [{ shard, duplicate: result.duplicate }];
       }
       const parts = splitByShard(batch, sharding, shards);
       const outcomes = await Promise.all(
-        parts.map(async (part, shard) => (part === null ? null : { shard, duplicate: (await remotes.insert(config, shard, batchFromExec(part, schema), origin)).duplicate })),
+        parts.map(async (part, shard) => (part === null ? null : { shard, duplicate: (await remotes.insert(config, shard, batchFromExec(part, schema), origin, channel)).duplicate })),
       );
       return outcomes.filter((o): o is ShardOutcome => o !== null);
     },

@@ -34,6 +34,8 @@ import type { TaskCheckpoint, TaskRunState, TaskStore } from './task-store.ts';
 export const CHECKPOINT_INTERVAL_MS = 200;
 /** A backlog this large when a run starts is delivered on a catch-up lane beside the live one. */
 export const CATCH_UP_SPLIT_ROWS = 50_000;
+/** A catch-up lane's deliveries are smaller, so live rows never wait behind a big one. */
+export const CATCH_UP_GROUP_ROWS_MAX = 16_384;
 /** At most this many catch-up lanes at once (each outage that leaves a backlog may add one). */
 export const CATCH_UP_LANES_MAX = 8;
 /** A run that lasts this long without an error counts as recovered (state RUNNING again). */
@@ -316,8 +318,8 @@ export class ViewTask {
         if (!inner.signal.aborted && this.retrying) this.recovered();
       }, RUN_SETTLE_MS);
       const runs: Promise<void>[] = [];
-      const run = (pipeline: PushPipeline, inputs: AsyncGenerator<Input>) =>
-        this.runLane(pipeline, target, inputs, inner, signal, onProgress).catch((error: unknown) => {
+      const run = (pipeline: PushPipeline, inputs: AsyncGenerator<Input>, catchUp = false) =>
+        this.runLane(pipeline, target, inputs, inner, signal, onProgress, catchUp).catch((error: unknown) => {
           inner.abort(error);
           throw error;
         });
@@ -328,7 +330,7 @@ export class ViewTask {
           const pipeline = await PushPipeline.start(this.options.query, env, inner.signal);
           pipelines.push(pipeline);
           const lanePlan = pipeline.request as typeof request;
-          runs.push(run(pipeline, this.localInputs(lanePlan, inner.signal, true, lane, this.lanes.get(lane), to)).then(() => {
+          runs.push(run(pipeline, this.localInputs(lanePlan, inner.signal, true, lane, this.lanes.get(lane), to), true).then(() => {
             if ((this.lanes.get(lane) ?? -1) >= to) this.finishCatchUp(lane);
           }));
         }
@@ -345,7 +347,15 @@ export class ViewTask {
   }
 
   /** Feeds one lane's inputs through its pipeline into its own sink, in order. */
-  private async runLane(pipeline: PushPipeline, target: SinkTarget, inputs: AsyncGenerator<Input>, inner: AbortController, signal: AbortSignal, onProgress: () => void): Promise<void> {
+  private async runLane(
+    pipeline: PushPipeline,
+    target: SinkTarget,
+    inputs: AsyncGenerator<Input>,
+    inner: AbortController,
+    signal: AbortSignal,
+    onProgress: () => void,
+    catchUp: boolean,
+  ): Promise<void> {
     const request = pipeline.request;
     const sink = new Sink(
       target,
@@ -360,6 +370,7 @@ export class ViewTask {
       },
       () => ({ nowMs: this.options.clock.nowMs() }),
       (failure) => inner.abort(failure),
+      catchUp,
     );
     const outSchema = pipeline.plan.schema;
     for await (const input of inputs) {
@@ -450,7 +461,7 @@ export class ViewTask {
         groupRows += batch.rowCount;
         // Flush when the group is big enough, at the lane's end, or when nothing more is waiting
         // (live data goes at once).
-        if (groupRows >= SYNC_GROUP_ROWS_MAX || last || (to === undefined && log.nextSn - 1 <= lastSn)) {
+        if (groupRows >= (to === undefined ? SYNC_GROUP_ROWS_MAX : CATCH_UP_GROUP_ROWS_MAX) || last || (to === undefined && log.nextSn - 1 <= lastSn)) {
           const merged = group.length === 1 ? group[0] : concatRows(request.schema, group);
           group.length = 0;
           groupRows = 0;

@@ -115,12 +115,12 @@ export class TributaryRemotes implements RemoteStreams {
     };
   }
 
-  async insert(config: ExternalStreamConfig, shard: number, batch: Batch, origin: Origin | null): Promise<RemoteInsertResult> {
+  async insert(config: ExternalStreamConfig, shard: number, batch: Batch, origin: Origin | null, channel = 0): Promise<RemoteInsertResult> {
     const where = `shard ${shard} (${formatShard(config.hosts[shard])})`;
     try {
-      const client = this.client(config, shard);
+      const client = this.client(config, shard, channel);
       const options = origin === null ? { database: config.db } : { database: config.db, origin };
-      const result = await withTimeout(client.insert(config.stream, batch, options), `insert on ${where}`, this.timeoutMs, () => this.drop(config, shard));
+      const result = await withTimeout(client.insert(config.stream, batch, options), `insert on ${where}`, this.timeoutMs, () => this.drop(config, shard, channel));
       return { rows: result.rows, duplicate: origin !== null && batch.rowCount > 0 && result.rows === 0 };
     } catch (error) {
       throw nameShard(error, where);
@@ -133,16 +133,16 @@ export class TributaryRemotes implements RemoteStreams {
     this.clients.clear();
   }
 
-  private key(config: ExternalStreamConfig, shard: number): string {
+  private key(config: ExternalStreamConfig, shard: number, channel: number): string {
     const s = config.hosts[shard];
-    return JSON.stringify([s.host, s.port, config.user, config.password, config.db, config.secure, config.caFile, config.skipSslCertCheck]);
+    return JSON.stringify([s.host, s.port, config.user, config.password, config.db, config.secure, config.caFile, config.skipSslCertCheck, channel]);
   }
 
-  private client(stored: ExternalStreamConfig, shard: number): Client {
+  private client(stored: ExternalStreamConfig, shard: number, channel = 0): Client {
     if (this.closed) throw new DbError('CONNECTION_CLOSED', 'the node is closing');
     if (shard < 0 || shard >= stored.hosts.length) throw new DbError('INTERNAL', `shard ${shard} of ${stored.hosts.length}`);
     const config = refreshExternalStreamConfig(stored, stored.stream);
-    const key = this.key(config, shard);
+    const key = this.key(config, shard, channel);
     let client = this.clients.get(key);
     if (client === undefined) {
       const { host, port } = config.hosts[shard];
@@ -165,8 +165,8 @@ export class TributaryRemotes implements RemoteStreams {
   }
 
   /** Drops a shard's connection (after a timeout): the next request dials afresh. */
-  private drop(config: ExternalStreamConfig, shard: number): void {
-    const key = this.key(refreshExternalStreamConfig(config, config.stream), shard);
+  private drop(config: ExternalStreamConfig, shard: number, channel = 0): void {
+    const key = this.key(refreshExternalStreamConfig(config, config.stream), shard, channel);
     const client = this.clients.get(key);
     if (client === undefined) return;
     this.clients.delete(key);

@@ -25,8 +25,12 @@ export interface RemoteStreams {
   describe(config: ExternalStreamConfig, signal?: AbortSignal): Promise<readonly Column[]>;
   /** Runs `sql` on one shard; bounded or streaming as the SQL says. */
   query(config: ExternalStreamConfig, shard: number, sql: string, signal: AbortSignal): RemoteQuery;
-  /** Appends one batch to the remote stream on one shard; resolves when durable there. */
-  insert(config: ExternalStreamConfig, shard: number, batch: Batch, origin: Origin | null): Promise<RemoteInsertResult>;
+  /**
+   * Appends one batch to the remote stream on one shard; resolves when durable there. `channel`
+   * picks a separate connection (0, the default, is shared): a catch-up lane's big batches must not
+   * queue in front of a live lane's small ones.
+   */
+  insert(config: ExternalStreamConfig, shard: number, batch: Batch, origin: Origin | null, channel?: number): Promise<RemoteInsertResult>;
   /** Closes every connection. */
   close(): Promise<void>;
 }
