@@ -8,16 +8,21 @@
 // column of one JSON kind (numbers, strings or booleans, with or without nulls) present in every row
 // or in none. Anything else it declines (`unsupported`): nested objects and arrays, a key that is
 // unknown, repeated, escaped or in some rows only, a column mixing kinds, an object over several
-// lines, lone surrogates, bytes that are not UTF-8. The caller then runs the generic parser
-// (input-formats.ts), which decides and names the error exactly as it always has.
+// lines, lone surrogates, bytes that are not UTF-8, more than BATCH_ROWS_MAX rows. The caller then
+// runs the generic parser (input-formats.ts), which decides and names the error as it always has.
 // Malformed JSON is reported with its line and column (1-based, in characters) and what was
 // expected (`malformed`); the caller still lets the generic parser decide, and uses this message
 // when that parser fails on the same line.
+//
+// The arrays are sized from the first row's width (then doubled) and handed out as views of exactly
+// rowCount elements; they belong to the caller. Hot loops: strings are scanned and copied four bytes
+// at a time, keys compared a word at a time against the column the same key was in the row before.
 //
 // Numbers are exactly JSON.parse's: up to 15 significant digits without an exponent the value is
 // mantissa / 10^fraction-digits (both exact doubles, so one correctly rounded division); longer
 // ones and exponents go through Number() on the text, which uses the same conversion.
 import { Buffer, isUtf8 } from 'node:buffer';
+import { BATCH_ROWS_MAX } from '../../core/limits.ts';
 
 /** One target column's values as the data gave them. `nulls` has a 1 for each row whose value was `null`. */
 export type JsonColumn =
@@ -156,8 +161,10 @@ class ColumnarReader {
   private readonly names: readonly string[];
   /** UTF-8 of each name, or null when a raw key can never equal it byte for byte (it holds '"', '\', a control character or a lone surrogate). */
   private readonly nameBytes: (Uint8Array | null)[];
-  /** Each name's whole 4-byte words (little-endian), compared a word at a time. */
-  private readonly nameWords: (Int32Array | null)[];
+  /** Bytes of each name and its closing quote in the data (0 when no raw key can equal it). */
+  private readonly keyLengths: Int32Array;
+  /** Those bytes as little-endian 4-byte words, the last one ending at the quote (empty under 4 bytes). */
+  private readonly keyWords: (Int32Array | null)[];
   private readonly columnCount: number;
 
   // Per column state.
@@ -189,10 +196,18 @@ class ColumnarReader {
       if (encoded.toString('utf8') !== name || /["\\\x00-\x1f]/.test(name)) return null;
       return new Uint8Array(encoded.buffer, encoded.byteOffset, encoded.byteLength);
     });
-    this.nameWords = this.nameBytes.map((name) => {
+    // Each name followed by '"' as it appears in the data: its length (0: never matches byte for
+    // byte) and its 4-byte words, the last one ending at the quote.
+    this.keyLengths = Int32Array.from(this.nameBytes, (name) => (name === null ? 0 : name.length + 1));
+    this.keyWords = this.nameBytes.map((name) => {
       if (name === null) return null;
-      const view = new DataView(name.buffer, name.byteOffset, name.byteLength);
-      return Int32Array.from({ length: name.length >>> 2 }, (_, w) => view.getInt32(4 * w, true));
+      const key = new Uint8Array(name.length + 1);
+      key.set(name);
+      key[name.length] = QUOTE;
+      if (key.length < 4) return new Int32Array(0);
+      const view = new DataView(key.buffer);
+      const count = Math.ceil(key.length / 4);
+      return Int32Array.from({ length: count }, (_, w) => view.getInt32(w === count - 1 ? key.length - 4 : 4 * w, true));
     });
     const count = names.length;
     this.columnCount = count;
@@ -218,7 +233,8 @@ class ColumnarReader {
     const n = this.n;
     const count = this.columnCount;
     const nameBytes = this.nameBytes;
-    const nameWords = this.nameWords;
+    const keyLengths = this.keyLengths;
+    const keyWords = this.keyWords;
     const kinds = this.kinds;
     const present = this.present;
     const lastRow = this.lastRow;
@@ -257,21 +273,26 @@ class ColumnarReader {
           let column = -1;
           if (k < count) {
             const guess = order[k];
-            const name = guess >= 0 ? nameBytes[guess] : null;
-            if (name !== null) {
-              const length = name.length;
-              // The quote after the name is in the data, so every byte compared is too.
-              if (b[start + length] === QUOTE) {
-                const words = nameWords[guess] as Int32Array;
+            // Compare the key and its closing quote with the name and a quote: a word (4 bytes) at
+            // a time, the last word ending at the quote (it may overlap the one before).
+            const keyLength = guess >= 0 ? keyLengths[guess] : 0;
+            if (keyLength > 0 && start + keyLength <= n) {
+              const words = keyWords[guess] as Int32Array;
+              const last = words.length - 1;
+              if (keyLength >= 4) {
                 let w = 0;
-                while (w < words.length && view.getInt32(start + 4 * w, true) === words[w]) w++;
-                if (w === words.length) {
-                  let j = 4 * w;
-                  while (j < length && b[start + j] === name[j]) j++;
-                  if (j === length) {
-                    column = guess;
-                    i = start + length + 1;
-                  }
+                while (w < last && view.getInt32(start + 4 * w, true) === words[w]) w++;
+                if (w === last && view.getInt32(start + keyLength - 4, true) === words[last]) {
+                  column = guess;
+                  i = start + keyLength;
+                }
+              } else {
+                const name = nameBytes[guess] as Uint8Array;
+                let j = 0;
+                while (j < keyLength - 1 && b[start + j] === name[j]) j++;
+                if (j === keyLength - 1 && b[start + j] === QUOTE) {
+                  column = guess;
+                  i = start + keyLength;
                 }
               }
             }
@@ -636,12 +657,15 @@ class ColumnarReader {
 
   /** Makes room for more rows: the first time from the first row's width, then by doubling. */
   private grow(at: number): void {
+    // A batch holds at most BATCH_ROWS_MAX rows: more is the generic path's error to report.
+    if (this.capacity >= BATCH_ROWS_MAX) throw new Unsupported(at, `more than BATCH_ROWS_MAX (${BATCH_ROWS_MAX}) rows`);
     let capacity: number;
     if (this.capacity === 0) {
       const lineEnd = this.b.indexOf(NEWLINE, at);
       const width = (lineEnd < 0 ? this.n : lineEnd + 1) - at;
       capacity = Math.ceil((this.n - at) / Math.max(width, 1) * 1.1) + 16;
     } else capacity = this.capacity * 2;
+    capacity = Math.min(capacity, BATCH_ROWS_MAX);
     for (let c = 0; c < this.columnCount; c++) {
       const numbers = this.numbers[c];
       if (numbers !== null) this.numbers[c] = copyInto(new Float64Array(capacity), numbers);

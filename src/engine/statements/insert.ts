@@ -47,15 +47,24 @@ export async function executeInsert(statement: InsertStatement, env: PlanEnv, si
   const body = statement.body;
   const targetColumns = chooseColumns(stream, statement.columns, body);
   if (body.kind === 'InsertFormat') {
-    const batch = formatBatch(stream, targetColumns, statement.columns !== null, body, env.context);
-    if (batch.rowCount > 0) await append(batch);
-    return { rows: batch.rowCount };
+    // Nothing here refers to the batch after append() takes it: its arrays can be collected while
+    // the write is made durable instead of surviving into the old generation (GC showed in profiles).
+    return { rows: await appendBatch(formatBatch(stream, targetColumns, statement.columns !== null, body, env.context), append) };
   }
   if (body.kind !== 'InsertValues') return insertSelect(stream, statement.columns, body, env, signal, append);
   const batch = buildBatch(stream, targetColumns, valuesCells(body.rows, targetColumns, env), env.context);
   if (batch.rowCount === 0) return { rows: 0 };
   await append(batchFromExec(batch, stream.columns.map((c) => ({ name: c.name, type: c.type }))));
   return { rows: batch.rowCount };
+}
+
+/**
+ * Appends the batch unless it is empty; resolves with its row count. Not async, so that no suspended
+ * frame holds the batch while the append waits.
+ */
+function appendBatch(batch: Batch, append: (batch: Batch) => Promise<void>): Promise<number> {
+  const rows = batch.rowCount;
+  return rows === 0 ? Promise.resolve(0) : append(batch).then(() => rows);
 }
 
 /**

@@ -7,6 +7,7 @@
 // accepted and ignored, so clients that send their usual settings work unchanged.
 // Credentials, first match wins: `X-ClickHouse-User`/`X-ClickHouse-Key` headers, HTTP basic
 // auth, `user`/`password` parameters; none given means user `default` with an empty password.
+import { Buffer } from 'node:buffer';
 import type { IncomingMessage } from 'node:http';
 import type { Readable, Transform } from 'node:stream';
 import { createGunzip, createInflate } from 'node:zlib';
@@ -85,6 +86,8 @@ function single(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
+const EMPTY_BODY = Buffer.alloc(0);
+
 /** A body that arrived in one chunk this small is used as it is (no pooled buffer). */
 const SMALL_BODY_BYTES_MAX = 16 * 1024;
 
@@ -102,6 +105,11 @@ export async function readBody(request: IncomingMessage, bytesMax: number, disca
   else if (encoding !== 'identity') {
     request.resume();
     throw dbErrorReply(new DbError('NOT_SUPPORTED', `Content-Encoding '${encoding}' (supported: gzip, deflate)`));
+  }
+  if (decoder === null && request.headers['content-length'] === '0') {
+    // No body (a query in the URL): nothing to wait for.
+    request.resume();
+    return EMPTY_BODY;
   }
   const source: Readable = decoder === null ? request : request.pipe(decoder);
   return new Promise<Buffer>((resolve, reject) => {
@@ -126,6 +134,7 @@ export async function readBody(request: IncomingMessage, bytesMax: number, disca
     const onEnd = () => {
       cleanup();
       if (tooLarge) reject(bodyTooLarge(bytesMax, false));
+      else if (bytes === 0) resolve(EMPTY_BODY);
       else if (chunks.length === 1 && bytes <= SMALL_BODY_BYTES_MAX) resolve(chunks[0]);
       else {
         const body = pool.acquire(bytes);

@@ -10,10 +10,12 @@
 // X-ClickHouse-Summary. Errors are described in http-errors.ts.
 //
 // Results: a bounded query's rows are complete before the status line goes out, so its errors get
-// a proper status. A live query answers 200 at once (chunked) and sends a chunk per batch as rows
-// arrive, waiting for the client to drain (back-pressure); when the client disconnects the query
-// is cancelled; an error after the status line is sent in band (X-ClickHouse-Exception-Tag).
-// An INSERT is answered after its rows are durable (the engine's append returns then).
+// a proper status; up to HTTP_WHOLE_RESULT_CHARS_MAX they go out whole, with Content-Length. A
+// live query answers 200 at once (chunked) and sends a chunk per batch as rows arrive, waiting for
+// the client to drain (back-pressure); when the client disconnects the query is cancelled; an error
+// after the status line is sent in band (X-ClickHouse-Exception-Tag).
+// An INSERT is answered after its rows are durable (the engine's append returns then). Its body is
+// read into a reused buffer (body-pool.ts) and its rows parsed from the bytes, never decoded whole.
 //
 // Shutdown (close): stop accepting, cancel running queries (their responses end cleanly), let
 // inserts finish for up to HTTP_SHUTDOWN_GRACE_MS, then close every connection.
@@ -285,8 +287,8 @@ class RequestHandler {
       sendHeadersOnly(response, format);
       return;
     }
-    // A small result goes out whole, with Content-Length: one write, one packet, no chunk framing
-    // (a point query's answer used to take two writes: the rows, then the last chunk).
+    // A small result goes out whole with Content-Length: headers and rows in one write, and no chunk
+    // framing for the client to parse.
     const parts: string[] = [format.header()];
     let chars = parts[0].length;
     let next = 0;
@@ -297,7 +299,6 @@ class RequestHandler {
     }
     if (next === batches.length && chars <= HTTP_WHOLE_RESULT_CHARS_MAX) {
       parts.push(format.footer(outputStats(context, rowCount)));
-      // As a string, Node writes it with the headers in one write (a Buffer would take a writev).
       const body = parts.join('');
       response.setHeader('Content-Length', Buffer.byteLength(body));
       response.end(body);

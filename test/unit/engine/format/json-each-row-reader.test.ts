@@ -7,6 +7,7 @@ import { Buffer } from 'node:buffer';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { type JsonColumn, type JsonReadResult, readJsonEachRow } from '../../../../src/engine/format/json-each-row-reader.ts';
+import { BATCH_ROWS_MAX } from '../../../../src/core/limits.ts';
 import { fuzzRuns } from '../../../support/arbitraries.ts';
 
 function read(text: string | Uint8Array, names: readonly string[]): JsonReadResult {
@@ -15,7 +16,7 @@ function read(text: string | Uint8Array, names: readonly string[]): JsonReadResu
 
 function columns(text: string, names: readonly string[]): { rowCount: number; columns: readonly JsonColumn[] } {
   const result = read(text, names);
-  assert.equal(result.kind, 'columns', JSON.stringify(result));
+  if (result.kind !== 'columns') assert.fail(JSON.stringify(result));
   return result as Extract<JsonReadResult, { kind: 'columns' }>;
 }
 
@@ -104,6 +105,17 @@ test('a string longer than the room left is finished the careful way, escapes in
     const { columns: [s] } = columns(`{"s":"ab"}\n{"s":"${long}"}\n{"s":"cd"}`, ['s']);
     assert.deepEqual(stringsOf(s), ['ab', JSON.parse(`"${long}"`), 'cd']);
   }
+});
+
+test('more rows than a batch holds are declined (the generic path names the limit); a small first row does not over-allocate', () => {
+  const line = '{"a":1}\n';
+  const over = read(line.repeat(BATCH_ROWS_MAX + 1), ['a']);
+  assert.equal(over.kind, 'unsupported');
+  assert.match((over as { reason: string }).reason, /more than BATCH_ROWS_MAX/);
+  // Sized from the first row (15 bytes): 25 MB of data would be 1.8 million rows of it.
+  const { rowCount, columns: [a] } = columns(`{"a":1,"b":""}\n${`{"a":2,"b":"${'x'.repeat(150)}"}\n`.repeat(150_000)}`, ['a', 'b']);
+  assert.equal(rowCount, 150_001);
+  assert.ok((a as { values: Float64Array }).values.buffer.byteLength <= 8 * BATCH_ROWS_MAX);
 });
 
 test('declined, for the generic parser to decide: unknown, repeated, escaped or partial keys, nesting, mixed kinds, several lines', () => {
