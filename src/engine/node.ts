@@ -31,6 +31,7 @@ import { checkStatementAccess } from './auth/statement-access.ts';
 import type { RemoteStreams } from './external/remote-streams.ts';
 import { createExternalStream, describeExternalStream, externalInsertTarget, findExternalStream, showCreateExternalStream } from './statements/external-streams.ts';
 import { type UserContext, alterUser, createUser, dropUser, grant, revoke, showCreateUser } from './statements/users.ts';
+import { type StatementSource, createIotdbDatabase, executeIotdbPathStatement, flushAll, isIotdbDatabaseName, isIotdbPathStatement } from './statements/iotdb.ts';
 
 export interface NodeOptions {
   readonly dataDir: string;
@@ -48,6 +49,11 @@ export interface NodeOptions {
   readonly nodeId?: string;
   /** The sync layer: materialized views and pipes (src/sync), installed by the composed node. */
   readonly extension?: (node: TributaryNode) => NodeExtension;
+  /**
+   * IoTDB's enable_auto_create_schema (default true): an IoTDB INSERT creates the database, device
+   * stream and measurement columns it needs (statements/iotdb.ts). Off, they must exist already.
+   */
+  readonly autoCreateSchema?: boolean;
 }
 
 /**
@@ -108,13 +114,14 @@ export class Session {
   }
 
   execute(sql: string, options: ExecuteOptions = {}): Promise<ExecuteResult> {
-    return this.executeStatement(parseStatement(sql), options);
+    return this.executeStatement(parseStatement(sql), options, { text: sql, index: 0 });
   }
 
   /** Runs several `;`-separated statements in order; returns each result (streams are not allowed here). */
   async executeAll(sql: string, options: ExecuteOptions = {}): Promise<ExecuteResult[]> {
     const results: ExecuteResult[] = [];
-    for (const statement of parseStatements(sql)) results.push(await this.executeStatement(statement, options));
+    const statements = parseStatements(sql);
+    for (let i = 0; i < statements.length; i++) results.push(await this.executeStatement(statements[i], options, { text: sql, index: i }));
     return results;
   }
 
@@ -131,7 +138,8 @@ export class Session {
     return { schema: result.schema, rows };
   }
 
-  async executeStatement(statement: Statement, options: ExecuteOptions): Promise<ExecuteResult> {
+  /** `source`, when given, is the SQL the statement was parsed from: errors found later can then point into it. */
+  async executeStatement(statement: Statement, options: ExecuteOptions, source?: StatementSource): Promise<ExecuteResult> {
     const storage = this.node.storage;
     const database = options.database ?? this.database;
     const env: PlanEnv = {
@@ -145,6 +153,11 @@ export class Session {
       systemTable: (name) => (name === 'origins' ? originsTable(storage, this.access) : this.node.extension?.systemTable(name)),
     };
     const signal = options.signal ?? new AbortController().signal;
+    if (isIotdbPathStatement(statement)) {
+      // IoTDB paths map to a database and stream only against the catalog: these check their own privileges.
+      const iotdb = { storage, context: env.context, params: env.params, authorize: env.authorize, autoCreateSchema: this.node.autoCreateSchema, signal, source };
+      return executeIotdbPathStatement(statement, iotdb);
+    }
     checkStatementAccess(statement, this.access, database);
     const extended = this.node.extension?.execute(statement, this, database, signal);
     if (extended !== undefined) return extended;
@@ -174,8 +187,14 @@ export class Session {
         return ok();
       }
       case 'CreateDatabase':
+        if (isIotdbDatabaseName(statement.name)) await createIotdbDatabase(statement, storage, source);
+        else await executeDdl(statement, storage, database);
+        return ok();
       case 'DropDatabase':
         await executeDdl(statement, storage, database);
+        return ok();
+      case 'Flush':
+        await flushAll(storage);
         return ok();
       case 'Use':
         if (storage.catalog.findDatabase(statement.database) === undefined) throw new DbError('DATABASE_NOT_FOUND', statement.database);
@@ -281,6 +300,7 @@ export class TributaryNode {
   readonly nodeId: string;
   readonly remotes: RemoteStreams | undefined;
   readonly extension: NodeExtension | undefined;
+  readonly autoCreateSchema: boolean;
   private readonly running = new Set<AbortController>();
   private readonly defaultSession: Session;
 
@@ -290,6 +310,7 @@ export class TributaryNode {
     this.configuredUsers = new Set(options.configuredUsers ?? []);
     this.nodeId = nodeId;
     this.remotes = options.remotes;
+    this.autoCreateSchema = options.autoCreateSchema ?? true;
     this.defaultSession = new Session(this);
     this.extension = options.extension?.(this);
   }

@@ -50,6 +50,8 @@ export const SERVER_CONFIG_SCHEMA = z
     remote_idle_ping_ms: z.number().int().min(100).max(3_600_000).default(10_000),
     /** Addresses allowed to sync into this node. */
     ip_white_list: z.array(cidr).default(['127.0.0.1/32']),
+    /** IoTDB inserts create the databases, devices and measurements they need (IoTDB's setting of the same name). */
+    enable_auto_create_schema: z.boolean().default(true),
   })
   .strict()
   .refine((c) => (c.tls_cert === undefined) === (c.tls_key === undefined), { message: 'tls_cert and tls_key go together', path: ['tls_key'] });

@@ -44,6 +44,7 @@ export async function startNodeServer(config: ServerConfig, logger: Logger): Pro
     onRemoteWarning: (message) => taskLogger.warn(message),
     remoteTimeoutMs: config.remote_timeout_ms,
     remoteIdlePingMs: config.remote_idle_ping_ms,
+    autoCreateSchema: config.enable_auto_create_schema,
   });
   const authenticate = createAuthenticator({ catalog: node.storage.catalog, usersFile });
   const listeners: Closable[] = [];

@@ -5,3 +5,4 @@ export { REDACTED, formatExpression, formatIdentifier, formatStatement, formatSt
 export type { FormatOptions } from './format.ts';
 export { SQL_EXPR_DEPTH_MAX, SQL_TEXT_BYTES_MAX } from './sql-limits.ts';
 export * from './ast.ts';
+export { type SourcePosition, type Token, TokenKind, positionOf, statementTokens } from './statement-tokens.ts';

@@ -38,6 +38,8 @@ export class Storage {
   private readonly clock: Clock;
   private readonly streamDefaults: StreamSettingsInput;
   private readonly logs = new Map<number, StreamLog>();
+  /** Logs being opened by createStream, so concurrent creators (IF NOT EXISTS) and appends wait for one open. */
+  private readonly opening = new Map<number, Promise<void>>();
   private closed = false;
 
   private constructor(dataDir: string, catalog: Catalog, clock: Clock, orphanDirs: string[], streamDefaults: StreamSettingsInput) {
@@ -85,7 +87,14 @@ export class Storage {
   ): Promise<StreamDef> {
     this.checkOpen();
     const stream = await this.catalog.createStream(database, name, columns, { ...this.streamDefaults, ...settings }, options);
-    if (!this.logs.has(stream.id)) await this.openLog(stream);
+    if (!this.logs.has(stream.id)) {
+      let pending = this.opening.get(stream.id);
+      if (pending === undefined) {
+        pending = this.openLog(stream).finally(() => this.opening.delete(stream.id));
+        this.opening.set(stream.id, pending);
+      }
+      await pending;
+    }
     return stream;
   }
 
@@ -118,6 +127,8 @@ export class Storage {
   async append(database: string, name: string, batch: Batch, options: { origin?: Origin | null } = {}): Promise<AppendResult> {
     const stream = this.catalog.getStream(database, name);
     checkBatchSchema(stream, batch);
+    const pending = this.opening.get(stream.id);
+    if (pending !== undefined) await pending; // created a moment ago by a concurrent statement
     return this.log(database, name).append(batch, options);
   }
 
@@ -158,13 +169,23 @@ export class Storage {
   }
 }
 
-/** SCHEMA_MISMATCH naming the first difference between a batch and its stream's columns. */
+/**
+ * SCHEMA_MISMATCH naming the first difference between a batch and its stream's columns. A batch may
+ * lack a nullable column that has no default: it reads as NULL, as in batches stored before the
+ * column was added (Catalog.addColumns), so a writer that learnt the columns before one was added
+ * (a view, a concurrent insert) keeps working.
+ */
 export function checkBatchSchema(stream: StreamDef, batch: Batch): void {
   const where = `stream ${stream.database}.${stream.name}`;
   const byName = new Map(batch.columns.map((c) => [c.name, c]));
+  let matched = 0;
   for (const column of stream.columns) {
     const given = byName.get(column.name);
-    if (given === undefined) throw new DbError('SCHEMA_MISMATCH', `${where}: batch has no column '${column.name}'`);
+    if (given === undefined) {
+      if (column.type.kind === 'nullable' && column.default === undefined) continue;
+      throw new DbError('SCHEMA_MISMATCH', `${where}: batch has no column '${column.name}'`);
+    }
+    matched++;
     if (!sameType(given.type, column.type)) {
       throw new DbError(
         'SCHEMA_MISMATCH',
@@ -172,7 +193,7 @@ export function checkBatchSchema(stream: StreamDef, batch: Batch): void {
       );
     }
   }
-  if (batch.columns.length !== stream.columns.length) {
+  if (batch.columns.length !== matched) {
     const known = new Set(stream.columns.map((c) => c.name));
     const extra = batch.columns.find((c) => !known.has(c.name));
     throw new DbError('SCHEMA_MISMATCH', `${where}: unknown column '${extra?.name}'`);

@@ -1,12 +1,13 @@
 // Scan: the source of a query over a local stream. Reads the stream log (bounded: up to the end as
 // it was when the query began; streaming: then follows new appends), converts only the columns the
 // query uses, adds requested virtual columns, and honours a seek (start sn / event time) and, for
-// bounded scans, an event-time range that lets the log skip whole batches by its index.
+// bounded scans, an event-time range that lets the log skip whole batches by its index. A nullable
+// column that a stored batch lacks (added to the stream after the batch was written) reads as NULL.
 import { DbError } from '../../core/errors.ts';
 import type { LogRecord, StreamLog } from '../../storage/log/stream-log.ts';
 import { type VirtualColumnName, virtualVector } from '../../storage/log/virtual-columns.ts';
 import type { Column } from '../../types/batch.ts';
-import { type Col, colFromVector } from '../column.ts';
+import { type Col, colFromVector, constantCol } from '../column.ts';
 import { type ExecBatch, sliceRows } from '../exec-batch.ts';
 import { StringInterner } from '../string-interner.ts';
 
@@ -52,6 +53,8 @@ export function execFromRecord(record: LogRecord, schema: readonly Column[], int
     if (VIRTUAL.has(column.name)) return colFromVector(virtualVector(column.name as VirtualColumnName, record.header));
     const index = batch.columns.findIndex((c) => c.name === column.name);
     if (index < 0) {
+      // A nullable column added after this batch was stored (catalog addColumns) reads as NULL.
+      if (column.type.kind === 'nullable') return constantCol(column.type, null, batch.rowCount);
       throw new DbError('SCHEMA_MISMATCH', `stream ${logName}: a stored batch at sn ${record.header.baseSn} has no column '${column.name}'`);
     }
     return colFromVector(batch.vectors[index], interner);

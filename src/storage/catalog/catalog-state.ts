@@ -230,3 +230,62 @@ export function assertScope(kind: ObjectKind, database: string | null): void {
 export function isSystemDatabase(name: string): boolean {
   return name === SYSTEM_DATABASE;
 }
+
+// ---- adding columns ----
+
+/**
+ * Adds nullable columns at the end of a stream's columns (IoTDB's CREATE TIMESERIES and schema
+ * auto-creation). Only nullable columns without a default may be added: batches stored before the
+ * change lack them and read them as NULL (operators/scan.ts), which is exactly what such a column
+ * holds when an insert leaves it out, so old and new batches mean the same thing.
+ * With `ifNotExists`, a column already there with the same type is skipped (a different type is
+ * SCHEMA_MISMATCH); without it, any existing column is an error. Returns the state unchanged (null)
+ * when there is nothing to add.
+ */
+export function addColumnsToStream(
+  state: CatalogState,
+  stream: StreamDef,
+  requested: readonly ColumnDef[],
+  ifNotExists: boolean,
+): { state: CatalogState | null; stream: StreamDef } {
+  const where = qualified(stream.database, stream.name);
+  const known = new Map(stream.columns.map((c) => [c.name, c]));
+  const added: ColumnDef[] = [];
+  for (const column of requested) {
+    validateColumnName(column.name);
+    const copy = copyColumn(column);
+    if (copy.type.kind !== 'nullable') {
+      throw new DbError(
+        'INVALID_TYPE',
+        `column ${showName(copy.name)} added to stream ${where} must be nullable (batches stored before it read it as NULL), got ${formatDataType(copy.type)}`,
+        { column: copy.name },
+      );
+    }
+    if (copy.default !== undefined) {
+      throw new DbError('INVALID_ARGUMENT', `column ${showName(copy.name)} added to stream ${where} cannot have a default (batches stored before it read it as NULL)`, {
+        column: copy.name,
+      });
+    }
+    const existing = known.get(copy.name);
+    if (existing !== undefined) {
+      if (!ifNotExists) {
+        throw new DbError('INVALID_NAME', `stream ${where} already has a column ${showName(copy.name)}`, { kind: 'column', name: copy.name, rule: 'duplicate' });
+      }
+      if (formatDataType(existing.type) !== formatDataType(copy.type)) {
+        throw new DbError(
+          'SCHEMA_MISMATCH',
+          `column ${showName(copy.name)} of stream ${where} is ${formatDataType(existing.type)}, not ${formatDataType(copy.type)}`,
+          { column: copy.name },
+        );
+      }
+      continue;
+    }
+    known.set(copy.name, copy);
+    added.push(copy);
+  }
+  if (added.length === 0) return { state: null, stream };
+  const columns = [...stream.columns, ...added];
+  checkLimit('COLUMNS_PER_STREAM_MAX', COLUMNS_PER_STREAM_MAX, columns.length, `column count of stream ${where}`);
+  const next: StreamDef = deepFreeze({ ...stream, columns });
+  return { state: { ...state, streams: state.streams.map((s) => (s.id === stream.id ? next : s)) }, stream: next };
+}

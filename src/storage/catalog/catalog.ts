@@ -33,6 +33,7 @@ import { decodeCatalog, encodeCatalog } from './catalog-codec.ts';
 import {
   type CatalogIndex,
   type NewObject,
+  addColumnsToStream,
   addDatabase,
   addObject,
   addStream,
@@ -195,6 +196,19 @@ export class Catalog {
         throw relationExists(existing);
       }
       const added = addStream(state, spec, this.nowMs());
+      return { state: added.state, result: added.stream };
+    });
+  }
+
+  /**
+   * Adds nullable columns (no default) at the end of a stream's columns; returns the stream as it
+   * is afterwards. Batches stored before read the new columns as NULL (see addColumnsToStream).
+   * With ifNotExists, columns already present with the same type are skipped.
+   */
+  async addColumns(database: string, name: string, columns: readonly ColumnDef[], options: IfNotExists = {}): Promise<StreamDef> {
+    return this.mutate((state, index) => {
+      const stream = requireStream(index, database, name);
+      const added = addColumnsToStream(state, stream, columns, options.ifNotExists === true);
       return { state: added.state, result: added.stream };
     });
   }
