@@ -22,6 +22,10 @@ export const NAME_BYTES_MAX = 255;
 export const TYPE_NESTING_MAX = 8;
 /** Bytes of an origin's node id or task id in a batch header. */
 export const ORIGIN_ID_BYTES_MAX = 255;
+/** Distinct values a string column of one batch may have for the encoder to store it dictionary-coded
+ *  (batch-codec.ts). Bounds the encoder's detection table and the work a reader does per batch to map
+ *  the dictionary to its own codes; columns with more distinct values are stored plain. */
+export const DICTIONARY_VALUES_MAX = 4096;
 
 /** Default size at which the active segment is sealed and a new one begins. */
 export const SEGMENT_BYTES_DEFAULT = 64 * MiB;

@@ -16,9 +16,22 @@
 //
 // Invariants: values.length === rowCount (arrays) and nulls?.length === rowCount.
 import { DbError } from '../core/errors.ts';
-import type { StringInterner } from './string-interner.ts';
+import { DICTIONARY_VALUES_MAX } from '../core/limits.ts';
+import { DictionaryStringCol, type StringInterner } from './string-interner.ts';
+import { DICTIONARY_ROWS_PER_VALUE } from '../types/batch-codec.ts';
 import { type DataType, T, formatDataType } from '../types/data-type.ts';
-import { type Value, type Vector, isNull, numbersOf, stringsOf, valueAt, vectorFromValues, fixedArrayOf, formatUuid } from '../types/vector.ts';
+import {
+  DictionaryStringVector,
+  type Value,
+  type Vector,
+  isNull,
+  numbersOf,
+  stringsOf,
+  valueAt,
+  vectorFromValues,
+  fixedArrayOf,
+  formatUuid,
+} from '../types/vector.ts';
 
 export type ColValues = Float64Array | BigInt64Array | BigUint64Array | string[] | Value[][];
 
@@ -84,13 +97,34 @@ export function constantCol(type: DataType, value: Value, rowCount: number): Col
   switch (valueClassOf(type)) {
     case 'number': {
       const n = value === null ? 0 : typeof value === 'boolean' ? (value ? 1 : 0) : Number(value);
-      return { type: colType, values: new Float64Array(rowCount).fill(n), nulls };
+      return { type: colType, values: constantNumbers(n, rowCount), nulls };
     }
     case 'string':
       return new ConstantStringCol(colType, value === null ? '' : String(value), rowCount, nulls);
     case 'array':
       return { type: colType, values: new Array<Value[]>(rowCount).fill(value === null ? [] : (value as Value[])), nulls };
   }
+}
+
+/** Recently broadcast number constants, by value and row count (see constantNumbers). */
+const constantArrays = new Map<string, Float64Array>();
+const CONSTANT_ARRAYS_MAX = 32;
+
+/**
+ * `rowCount` copies of `n`. A literal is broadcast once per batch of every query that uses it (`temp
+ * > 20`); the array is shared between calls with the same value and length instead of allocated per
+ * batch (column values are never written in place: scans already hand out views of stored bytes).
+ */
+function constantNumbers(n: number, rowCount: number): Float64Array {
+  if (rowCount < 16) return new Float64Array(rowCount).fill(n);
+  const key = `${Object.is(n, -0) ? '-0' : n}:${rowCount}`;
+  let values = constantArrays.get(key);
+  if (values === undefined) {
+    if (constantArrays.size >= CONSTANT_ARRAYS_MAX) constantArrays.delete(constantArrays.keys().next().value!);
+    values = new Float64Array(rowCount).fill(n);
+    constantArrays.set(key, values);
+  }
+  return values;
 }
 
 /**
@@ -127,7 +161,10 @@ export function colFromVector(vector: Vector, interner?: StringInterner): Col {
   const type = vector.type;
   switch (inner.kind) {
     case 'string':
-      if (interner !== undefined) return interner.column(type, inner.bytes, inner.offsets, inner.rowCount, nulls);
+      if (interner !== undefined) {
+        if (inner.dictionary !== undefined) return interner.dictionaryColumn(type, inner, nulls);
+        return interner.column(type, inner.bytes, inner.offsets, inner.rowCount, nulls);
+      }
       return { type, values: stringsOf(inner), nulls };
     case 'array': {
       const values: Value[][] = new Array(vector.rowCount);
@@ -170,6 +207,9 @@ export function vectorFromCol(col: Col, rowCount: number, type: DataType = col.t
   if (type.kind === 'nullable') {
     const bitmap = new Uint8Array((rowCount + 7) >>> 3);
     if (col.nulls !== null) for (let i = 0; i < rowCount; i++) if (col.nulls[i] === 1) bitmap[i >>> 3] |= 1 << (i & 7);
+    // A coded string column keeps its codes (the value under a NULL row carries no meaning).
+    const coded = type.inner.kind === 'string' ? codedStringVector(col, rowCount, type.inner) : null;
+    if (coded !== null) return { kind: 'nullable', type, rowCount, nulls: bitmap, inner: coded };
     // Fix (SQL corpus): values under NULL rows are meaningless and may be NaN (e.g. `a % b` where b is
     // NULL); zero them so the integer check of the inner vector does not reject a NULL row.
     let values = col.values;
@@ -191,7 +231,7 @@ export function vectorFromCol(col: Col, rowCount: number, type: DataType = col.t
   }
   switch (type.kind) {
     case 'string':
-      return vectorFromValues(type, col.values as string[]);
+      return codedStringVector(col, rowCount, type) ?? vectorFromValues(type, col.values as string[]);
     case 'uuid':
     case 'array':
       return vectorFromValues(type, col.values as Value[]);
@@ -204,10 +244,16 @@ export function vectorFromCol(col: Col, rowCount: number, type: DataType = col.t
       }
       const numbers = values as Float64Array;
       const data = type.kind === 'int64' ? new BigInt64Array(rowCount) : new BigUint64Array(rowCount);
+      // Written as two 32-bit words (little-endian, as the batch format): no BigInt per row. Values
+      // here are exact doubles (|n| <= 2^53), so hi and lo are exact; a negative hi wraps to its
+      // two's complement word, which is the int64's upper half.
+      const words = new Uint32Array(data.buffer, data.byteOffset, rowCount * 2);
       for (let i = 0; i < rowCount; i++) {
         const n = numbers[i];
         if (!Number.isInteger(n)) throw new DbError('INVALID_VALUE', `row ${i + 1}: ${n} is not a valid ${type.kind}`);
-        data[i] = BigInt(n);
+        const hi = Math.floor(n / 4294967296);
+        words[2 * i] = n - hi * 4294967296;
+        words[2 * i + 1] = hi >>> 0;
       }
       return { kind: 'fixed', type, rowCount, data };
     }
@@ -218,6 +264,71 @@ export function vectorFromCol(col: Col, rowCount: number, type: DataType = col.t
       return { kind: 'fixed', type, rowCount, data: Ctor.from(numbers) as never };
     }
   }
+}
+
+/** Scratch of codedStringVector: local code + 1 per query-wide code (0 = not used yet); reset after each use. */
+let localOfCode = new Int32Array(0);
+
+/**
+ * A string vector that carries a dictionary, from a dictionary-coded or constant string column: the
+ * query-wide dictionary restricted to the values the rows use, numbered in order of first use, so
+ * forwarding a coded column (views, INSERT SELECT, results) neither hashes nor re-encodes UTF-8 per
+ * row, and the encoder writes the dictionary as is. Null when the column is not coded or has more
+ * distinct values than the batch format's dictionary form takes (the caller builds a plain vector).
+ */
+function codedStringVector(col: Col, rowCount: number, type: DataType): Vector | null {
+  const limit = Math.min(DICTIONARY_VALUES_MAX, Math.floor(rowCount / DICTIONARY_ROWS_PER_VALUE));
+  if (limit < 1) return null;
+  if (col instanceof ConstantStringCol) {
+    const dictionary = vectorFromValues(T.string, [col.value]) as Extract<Vector, { kind: 'string' }>;
+    return new DictionaryStringVector(type, rowCount, { size: 1, offsets: dictionary.offsets, bytes: dictionary.bytes, codes: new Uint8Array(rowCount) });
+  }
+  // A lazy coded column is encoded here: its plain path (`values`) would encode it too, and then the
+  // batch encoder would hash every row again to find the dictionary.
+  if (!(col instanceof DictionaryStringCol)) return null;
+  const codes = col.codes;
+  const dictionary = col.dictionary;
+  if (localOfCode.length < dictionary.length) localOfCode = new Int32Array(Math.max(dictionary.length, 2 * localOfCode.length, 256));
+  const local = localOfCode;
+  const values: string[] = [];
+  const used: number[] = [];
+  /** Local codes of rows without a query-wide code, by their string. */
+  let uncoded: Map<string, number> | null = null;
+  const out = new Uint16Array(rowCount);
+  let i = 0;
+  for (; i < rowCount && values.length <= limit; i++) {
+    const code = codes[i];
+    if (code >= 0) {
+      let l = local[code] - 1;
+      if (l < 0) {
+        l = values.length;
+        values.push(dictionary[code]);
+        used.push(code);
+        local[code] = l + 1;
+      }
+      out[i] = l;
+    } else {
+      const value = col.stringAt(i);
+      uncoded ??= new Map();
+      let l = uncoded.get(value);
+      if (l === undefined) {
+        l = values.length;
+        values.push(value);
+        uncoded.set(value, l);
+      }
+      out[i] = l;
+    }
+  }
+  for (const code of used) local[code] = 0;
+  if (values.length > limit) return null;
+  const plain = vectorFromValues(T.string, values) as Extract<Vector, { kind: 'string' }>;
+  const size = values.length;
+  let narrow: Uint8Array | Uint16Array = out;
+  if (size <= 256) {
+    narrow = new Uint8Array(rowCount);
+    narrow.set(out);
+  }
+  return new DictionaryStringVector(type, rowCount, { size, offsets: plain.offsets, bytes: plain.bytes, codes: narrow });
 }
 
 /** A column's value at `row` as a user-facing Value (slow path: formatting, keys, tests). */

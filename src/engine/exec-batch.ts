@@ -6,7 +6,7 @@
 // in a query's final projection (SELECT a, a), never in a scope that resolves names.
 import { type Batch, type Column, makeBatch } from '../types/batch.ts';
 import { type Col, colFromVector, vectorFromCol } from './column.ts';
-import { DictionaryStringCol } from './string-interner.ts';
+import { DictionaryStringCol, NO_BYTES, NO_OFFSETS } from './string-interner.ts';
 
 export interface ExecBatch {
   readonly schema: readonly Column[];
@@ -46,7 +46,7 @@ export function takeCol(col: Col, indices: Uint32Array): Col {
     for (let i = 0; i < n && coded; i++) coded = (codes[i] = source[indices[i]]) >= 0;
     if (coded) {
       const nulls = col.nulls === null ? null : Uint8Array.from(indices, (i) => col.nulls![i]);
-      return new DictionaryStringCol(col.type, codes, col.dictionary, new Uint8Array(0), new Uint32Array(n + 1), nulls, col.interner);
+      return new DictionaryStringCol(col.type, codes, col.dictionary, NO_BYTES, NO_OFFSETS, nulls, col.interner);
     }
   }
   values ??= takeValues(col.values, indices);

@@ -6,11 +6,16 @@
 // string object) for the whole query. The column stays lazy (DictionaryStringCol): its strings are
 // built only if an expression reads them; a GROUP BY on it works on the codes alone.
 //
+// A batch stored dictionary-coded (batch-codec.ts) skips the per-row work: its d distinct values are
+// looked up once (`remap`), and the column's codes are remap[batch code] per row — an array index, no
+// hashing, and the batch's plain offsets/bytes are never built unless a row has no code.
+//
 // Bounded: at most INTERNER_ENTRIES_MAX distinct values get codes; values longer than
 // INTERNER_VALUE_BYTES_MAX, with non-ASCII bytes, or arriving when the table is full get code -1
 // and are decoded on their own. Equality is always checked on the bytes, so a hash collision costs a
 // probe, never a wrong value.
 import type { DataType } from '../types/data-type.ts';
+import type { StringVector } from '../types/vector.ts';
 import type { Col } from './column.ts';
 
 /** Distinct values one interner keeps: bounds its memory per query. */
@@ -95,6 +100,55 @@ export class StringInterner {
     return codes;
   }
 
+  /** The code of the value in bytes [start, end), added when new; -1 when it cannot have one (as in `encode`). */
+  intern(bytes: Uint8Array, start: number, end: number): number {
+    const length = end - start;
+    if (length > INTERNER_VALUE_BYTES_MAX) return -1;
+    let hash = 0x811c9dc5 ^ length;
+    let high = 0;
+    for (let k = start; k < end; k++) {
+      const b = bytes[k];
+      high |= b;
+      hash = Math.imul(hash ^ b, 0x01000193);
+    }
+    if (high >= 0x80) return -1;
+    const dictionary = this.dictionary;
+    const slotMask = this.slotHash.length - 1;
+    let slot = hash & slotMask;
+    for (;;) {
+      const code = this.slotCode[slot] - 1;
+      if (code < 0) {
+        if (dictionary.length >= INTERNER_ENTRIES_MAX) return -1;
+        const next = dictionary.length;
+        this.slotHash[slot] = hash;
+        this.slotCode[slot] = next + 1;
+        dictionary.push(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1', start, end));
+        const at = this.poolStart[next];
+        if (at + length > this.pool.length) {
+          const grown = new Uint8Array(Math.max(this.pool.length * 2, at + length));
+          grown.set(this.pool);
+          this.pool = grown;
+        }
+        for (let k = 0; k < length; k++) this.pool[at + k] = bytes[start + k];
+        this.poolStart[next + 1] = at + length;
+        if (dictionary.length * 2 >= this.slotHash.length && dictionary.length < INTERNER_ENTRIES_MAX) this.grow();
+        return next;
+      }
+      const poolStart = this.poolStart;
+      if (this.slotHash[slot] === hash && poolStart[code + 1] - poolStart[code] === length && sameBytes(this.pool, poolStart[code], bytes, start, length)) {
+        return code;
+      }
+      slot = (slot + 1) & slotMask;
+    }
+  }
+
+  /** Per value of a batch's string dictionary, its code here (-1 where it gets none): one lookup per distinct value. */
+  remap(offsets: Uint32Array, bytes: Uint8Array, size: number): Int32Array {
+    const remap = new Int32Array(size);
+    for (let j = 0; j < size; j++) remap[j] = this.intern(bytes, offsets[j], offsets[j + 1]);
+    return remap;
+  }
+
   /** Doubles the table and re-inserts every code (hashes are kept, so no value is rehashed). */
   private grow(): void {
     const size = this.slotHash.length * 2;
@@ -151,7 +205,38 @@ export class StringInterner {
   column(type: DataType, bytes: Uint8Array, offsets: Uint32Array, rowCount: number, nulls: Uint8Array | null): DictionaryStringCol {
     return new DictionaryStringCol(type, null, this.dictionary, bytes, offsets.subarray(0, rowCount + 1), nulls, this);
   }
+
+  /**
+   * A coded column over a vector that carries a dictionary: its values are interned once each, and
+   * each row's code is an array lookup. The vector's plain offsets/bytes are read (and so built) only
+   * when some value cannot be interned (non-ASCII, long, or the table is full): those rows decode
+   * from them, as in `encode`.
+   */
+  dictionaryColumn(type: DataType, vector: StringVector, nulls: Uint8Array | null): DictionaryStringCol {
+    const source = vector.dictionary!;
+    const remap = this.remap(source.offsets, source.bytes, source.size);
+    let complete = true;
+    for (let j = 0; j < remap.length; j++) if (remap[j] < 0) complete = false;
+    const rowCount = vector.rowCount;
+    const batch: BatchCodes = { codes: source.codes.subarray(0, rowCount), remap };
+    if (complete) return new DictionaryStringCol(type, null, this.dictionary, NO_BYTES, NO_OFFSETS, nulls, this, batch);
+    return new DictionaryStringCol(type, null, this.dictionary, vector.bytes, vector.offsets.subarray(0, rowCount + 1), nulls, this, batch);
+  }
 }
+
+/**
+ * A column's rows as codes into its batch's dictionary, and that dictionary mapped to the query's
+ * codes: row i has code remap[codes[i]] (-1: the value has none; decode the row). Readers that work
+ * per distinct value (GROUP BY keys, equality with a constant) use it as is; `codes` expands it.
+ */
+export interface BatchCodes {
+  readonly codes: Uint8Array | Uint16Array | Uint32Array;
+  readonly remap: Int32Array;
+}
+
+/** Raw bytes and offsets of a coded column whose every row has a code (none is ever decoded from them). */
+export const NO_BYTES = new Uint8Array(0);
+export const NO_OFFSETS = new Uint32Array(0);
 
 function sameBytes(pool: Uint8Array, at: number, bytes: Uint8Array, start: number, length: number): boolean {
   for (let k = 0; k < length; k++) if (pool[at + k] !== bytes[start + k]) return false;
@@ -176,9 +261,11 @@ export class DictionaryStringCol implements Col {
   /** Row i is bytes [offsets[i], offsets[i + 1]) (absolute: a slice shares the bytes). */
   private readonly offsets: Uint32Array;
   private encoded: Int32Array | null;
+  /** The rows as batch codes (a dictionary-coded batch): `codes` is expanded from them on first use. */
+  readonly batch: BatchCodes | null;
   private materialized: string[] | null = null;
 
-  /** `codes` null: encoded by `interner` on first use. */
+  /** `codes` null: expanded from `batch` when given, else encoded by `interner`, on first use. */
   constructor(
     type: DataType,
     codes: Int32Array | null,
@@ -187,31 +274,47 @@ export class DictionaryStringCol implements Col {
     offsets: Uint32Array,
     nulls: Uint8Array | null,
     interner: StringInterner | null = null,
+    batch: BatchCodes | null = null,
   ) {
-    if (codes === null && interner === null) throw new Error('DictionaryStringCol: lazy codes need an interner');
+    if (codes === null && interner === null && batch === null) throw new Error('DictionaryStringCol: lazy codes need an interner');
     this.type = type;
     this.encoded = codes;
+    this.batch = codes === null ? batch : null;
     this.dictionary = dictionary;
     this.bytes = bytes;
     this.offsets = offsets;
     this.nulls = nulls;
     this.interner = interner;
-    this.rowCount = codes === null ? offsets.length - 1 : codes.length;
+    this.rowCount = codes !== null ? codes.length : this.batch !== null ? this.batch.codes.length : offsets.length - 1;
   }
 
   /** Per row: an index into `dictionary`, or -1 (decode the row's bytes). */
   get codes(): Int32Array {
-    this.encoded ??= this.interner!.encode(this.bytes, this.offsets, this.rowCount);
+    if (this.encoded === null) {
+      const batch = this.batch;
+      if (batch === null) this.encoded = this.interner!.encode(this.bytes, this.offsets, this.rowCount);
+      else {
+        const codes = new Int32Array(this.rowCount);
+        const { codes: from, remap } = batch;
+        for (let i = 0; i < codes.length; i++) codes[i] = remap[from[i]];
+        this.encoded = codes;
+      }
+    }
     return this.encoded;
   }
 
-  /** Whether the codes exist yet (reading `codes` computes them). */
-  get isEncoded(): boolean {
+  /** Whether `codes` has been computed (expanded or encoded) already. */
+  get isEncodedRows(): boolean {
     return this.encoded !== null;
   }
 
+  /** Whether the codes exist or cost no hashing to get (reading `codes` computes them). */
+  get isEncoded(): boolean {
+    return this.encoded !== null || this.batch !== null;
+  }
+
   stringAt(row: number): string {
-    const code = this.encoded === null ? -1 : this.encoded[row];
+    const code = this.encoded !== null ? this.encoded[row] : this.batch !== null ? this.batch.remap[this.batch.codes[row]] : -1;
     if (code >= 0) return this.dictionary[code];
     return Buffer.from(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength).toString('utf8', this.offsets[row], this.offsets[row + 1]);
   }
@@ -226,7 +329,22 @@ export class DictionaryStringCol implements Col {
     const out = new Float64Array(rowCount);
     const hit = negate ? 0 : 1;
     const miss = 1 - hit;
-    if (this.encoded === null && bytesDecideEquality(value)) {
+    if (this.encoded === null && this.batch !== null && this.interner !== null) {
+      // Per batch value: equal or not (codes of the same query compare exactly; a value without a
+      // code is compared by its string, once per row).
+      const { codes, remap } = this.batch;
+      const code = this.interner.codeOf(value);
+      const table = new Float64Array(remap.length);
+      let uncoded = false;
+      for (let j = 0; j < remap.length; j++) {
+        if (remap[j] < 0) uncoded = true;
+        table[j] = remap[j] >= 0 && remap[j] === code ? hit : miss;
+      }
+      for (let i = 0; i < rowCount; i++) out[i] = table[codes[i]];
+      if (uncoded) for (let i = 0; i < rowCount; i++) if (remap[codes[i]] < 0) out[i] = this.stringAt(i) === value ? hit : miss;
+      return out;
+    }
+    if (this.encoded === null && this.batch === null && bytesDecideEquality(value)) {
       const target = Buffer.from(value, 'utf8');
       const length = target.length;
       const { bytes, offsets } = this;
@@ -253,7 +371,8 @@ export class DictionaryStringCol implements Col {
   slice(start: number, end: number): DictionaryStringCol {
     const nulls = this.nulls === null ? null : this.nulls.subarray(start, end);
     const codes = this.encoded === null ? null : this.encoded.subarray(start, end);
-    return new DictionaryStringCol(this.type, codes, this.dictionary, this.bytes, this.offsets.subarray(start, end + 1), nulls, this.interner);
+    const batch = codes !== null || this.batch === null ? null : { codes: this.batch.codes.subarray(start, end), remap: this.batch.remap };
+    return new DictionaryStringCol(this.type, codes, this.dictionary, this.bytes, this.offsets.subarray(start, end + 1), nulls, this.interner, batch);
   }
 
   get values(): string[] {

@@ -11,13 +11,18 @@
 //   datetime                  Uint32Array of seconds since the Unix epoch
 //   date                      Int32Array of days since 1970-01-01
 //   uuid                      Uint8Array, 16 bytes per row (RFC 4122 byte order)
-//   string                    offsets Uint32Array(rowCount + 1) into bytes Uint8Array (UTF-8)
+//   string                    offsets Uint32Array(rowCount + 1) into bytes Uint8Array (UTF-8); optionally
+//                             also `dictionary` (a batch decoded from, or bound for, the dictionary form of
+//                             the codec): row i is dictionary value codes[i]. offsets/bytes are then built
+//                             from the dictionary on first read (DictionaryStringVector), so a reader that
+//                             understands the dictionary (engine scans, the encoder) never pays for them
 //   nullable(T)               nulls bitmap (bit i set = row i is NULL; LSB first) + inner vector of T;
 //                             the inner value at a NULL row is zero / empty and carries no meaning
 //   array(T)                  offsets Uint32Array(rowCount + 1) into an inner vector of T
 //
 // Invariants: `rowCount` matches every array's length as described; offsets start at 0 and never
-// decrease; string bytes are valid UTF-8 when built here (decoded batches are checksummed, not re-validated).
+// decrease; string bytes are valid UTF-8 when built here (decoded batches are checksummed, not re-validated);
+// a dictionary's codes are < size (its values need not be distinct), and offsets/bytes agree with it.
 import { DbError } from '../core/errors.ts';
 import { STRING_BYTES_MAX, checkLimit } from '../core/limits.ts';
 import { type DataType, formatDataType } from './data-type.ts';
@@ -42,6 +47,7 @@ export type Vector =
       readonly rowCount: number;
       readonly offsets: Uint32Array;
       readonly bytes: Uint8Array;
+      readonly dictionary?: StringDictionary;
     }
   | {
       readonly kind: 'nullable';
@@ -57,6 +63,77 @@ export type Vector =
       readonly offsets: Uint32Array;
       readonly inner: Vector;
     };
+
+export type StringVector = Extract<Vector, { kind: 'string' }>;
+
+/**
+ * A string column as distinct values plus one code per row: value j is bytes [offsets[j],
+ * offsets[j + 1]) (offsets[0] = 0, non-decreasing, offsets[size] <= bytes.length); row i holds value
+ * codes[i] (< size). Codes are as narrow as `size` allows when decoded (u8 up to 256 values).
+ */
+export interface StringDictionary {
+  readonly size: number;
+  readonly offsets: Uint32Array;
+  readonly bytes: Uint8Array;
+  readonly codes: Uint8Array | Uint16Array | Uint32Array;
+}
+
+/**
+ * A string vector held as a dictionary. `offsets`/`bytes` (the plain form every consumer of string
+ * vectors reads) are built from the dictionary on first access, one copy per row — far cheaper than
+ * the per-row hashing a reader that uses `dictionary` avoids.
+ */
+export class DictionaryStringVector {
+  readonly kind = 'string' as const;
+  readonly type: DataType;
+  readonly rowCount: number;
+  readonly dictionary: StringDictionary;
+  private plain: { readonly offsets: Uint32Array; readonly bytes: Uint8Array } | null = null;
+
+  constructor(type: DataType, rowCount: number, dictionary: StringDictionary) {
+    this.type = type;
+    this.rowCount = rowCount;
+    this.dictionary = dictionary;
+  }
+
+  get offsets(): Uint32Array {
+    this.plain ??= plainOfDictionary(this.dictionary, this.rowCount);
+    return this.plain.offsets;
+  }
+
+  get bytes(): Uint8Array {
+    this.plain ??= plainOfDictionary(this.dictionary, this.rowCount);
+    return this.plain.bytes;
+  }
+
+  /** Whether offsets/bytes have been built (tests, benchmarks). */
+  get isMaterialized(): boolean {
+    return this.plain !== null;
+  }
+}
+
+/** The plain offsets/bytes of the first `rowCount` rows of a dictionary. */
+export function plainOfDictionary(dictionary: StringDictionary, rowCount: number): { offsets: Uint32Array; bytes: Uint8Array } {
+  const { offsets: valueOffsets, bytes: valueBytes, codes } = dictionary;
+  const offsets = new Uint32Array(rowCount + 1);
+  let total = 0;
+  for (let i = 0; i < rowCount; i++) {
+    const code = codes[i];
+    total += valueOffsets[code + 1] - valueOffsets[code];
+    offsets[i + 1] = total;
+  }
+  const bytes = new Uint8Array(total);
+  for (let i = 0; i < rowCount; i++) {
+    const code = codes[i];
+    const start = valueOffsets[code];
+    const length = valueOffsets[code + 1] - start;
+    const at = offsets[i];
+    // Short values (the usual case: keys, tags) copy faster in a loop than through a subarray + set.
+    if (length <= 32) for (let k = 0; k < length; k++) bytes[at + k] = valueBytes[start + k];
+    else bytes.set(valueBytes.subarray(start, start + length), at);
+  }
+  return { offsets, bytes };
+}
 
 /** A value as user-facing code sees it (slow path: formatting, tests, row-at-a-time input). */
 export type Value = null | boolean | number | bigint | string | readonly Value[];
@@ -109,6 +186,11 @@ export function isNull(vector: Vector, row: number): boolean {
 const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
 
 export function stringAt(vector: Extract<Vector, { kind: 'string' }>, row: number): string {
+  const dictionary = vector.dictionary;
+  if (dictionary !== undefined) {
+    const code = dictionary.codes[row];
+    return utf8.decode(dictionary.bytes.subarray(dictionary.offsets[code], dictionary.offsets[code + 1]));
+  }
   const start = vector.offsets[row];
   const end = vector.offsets[row + 1];
   return utf8.decode(vector.bytes.subarray(start, end));
@@ -122,6 +204,15 @@ const NON_ASCII = /[^\x00-\x7f]/;
  * native call and rows are substrings of it, which is several times faster than one call per row.
  */
 export function stringsOf(vector: Extract<Vector, { kind: 'string' }>): string[] {
+  const dictionary = vector.dictionary;
+  if (dictionary !== undefined) {
+    // Each distinct value decoded once; rows share the strings.
+    const values = stringsOf({ kind: 'string', type: vector.type, rowCount: dictionary.size, offsets: dictionary.offsets, bytes: dictionary.bytes });
+    const codes = dictionary.codes;
+    const out = new Array<string>(vector.rowCount);
+    for (let i = 0; i < vector.rowCount; i++) out[i] = values[codes[i]];
+    return out;
+  }
   const out = new Array<string>(vector.rowCount);
   const buffer = Buffer.from(vector.bytes.buffer, vector.bytes.byteOffset, vector.bytes.byteLength);
   const offsets = vector.offsets;

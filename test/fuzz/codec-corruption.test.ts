@@ -216,7 +216,7 @@ test('corruption: random edits with a recomputed CRC give BATCH_CORRUPT or a bat
 });
 
 // One string column 's' holding ['ab', 'cde'], no origin. Layout:
-//   0..56 header; 56 u16 name length = 1; 58 's'; 59 tag 12 (string); 60..64 padding;
+//   0..56 header; 56 u16 name length = 1; 58 's'; 59 tag 12 (string); 60 encoding 0 (plain); 61..64 padding;
 //   64 offsets u32 [0, 2, 5] (+4 padding); 80 'abcde' (+3 padding); length 88.
 const stringBatch = encodeBatch(batchFromRows([{ name: 's', type: T.string }], [{ s: 'ab' }, { s: 'cde' }]), plain);
 const OFFSETS_AT = 64;
@@ -227,6 +227,7 @@ test('corruption: the hand-computed layout of the crafted batch holds', () => {
   assert.equal(view.getUint16(56, true), 1);
   assert.equal(stringBatch[58], 's'.charCodeAt(0));
   assert.equal(stringBatch[59], 12);
+  assert.equal(stringBatch[60], 0);
   assert.deepStrictEqual([0, 1, 2].map((i) => view.getUint32(OFFSETS_AT + 4 * i, true)), [0, 2, 5]);
   assert.equal(Buffer.from(stringBatch.subarray(80, 85)).toString(), 'abcde');
   assert.deepStrictEqual(rowsOf(decodeBatch(stringBatch).batch), [{ s: 'ab' }, { s: 'cde' }]);
@@ -253,7 +254,12 @@ const craftedCases: readonly [string, (view: DataView, bytes: Uint8Array) => voi
   ['column name not UTF-8', (_v, b) => (b[58] = 0xff)],
   ['origin flag without an origin', (v) => v.setUint16(6, 1, true)],
   ['unknown flag bit', (v) => v.setUint16(6, 2, true)],
-  ['format version 2', (v) => v.setUint16(4, 2, true)],
+  ['format version 0', (v) => v.setUint16(4, 0, true)],
+  ['format version 3', (v) => v.setUint16(4, BATCH_FORMAT_VERSION + 1, true)],
+  ['format version 0x0102', (v) => v.setUint16(4, 0x0102, true)],
+  ['unknown column encoding 2', (_v, b) => (b[60] = 2)],
+  ['unknown column encoding 255', (_v, b) => (b[60] = 255)],
+  ['dictionary encoding over a plain string payload', (_v, b) => (b[60] = 1)],
   ['bad magic', (v) => v.setUint32(0, BATCH_MAGIC ^ 1, true)],
   ['base sn over 2^53', (v) => v.setBigUint64(24, 2n ** 53n, true)],
   ['declared length shorter than the payload', (v) => v.setUint32(8, 80, true)],
@@ -280,9 +286,9 @@ test('corruption: a well-checksummed batch with zero columns but a non-zero row 
 
 test('corruption: a well-checksummed batch with a duplicate column name is BATCH_CORRUPT', () => {
   const bytes = encodeBatch(batchFromRows([{ name: 'a', type: T.int8 }, { name: 'b', type: T.int8 }], [{ a: 1, b: 2 }]), plain);
-  // Directory: 56 u16 1, 58 'a', 59 tag, 60 u16 1, 62 'b', 63 tag.
-  assert.equal(bytes[62], 'b'.charCodeAt(0));
-  assertCorrupt(() => decodeBatch(edit(bytes, (_v, b) => (b[62] = 'a'.charCodeAt(0)))), 'duplicate name');
+  // Directory: 56 u16 1, 58 'a', 59 tag, 60 encoding, 61 u16 1, 63 'b', 64 tag, 65 encoding.
+  assert.equal(bytes[63], 'b'.charCodeAt(0));
+  assertCorrupt(() => decodeBatch(edit(bytes, (_v, b) => (b[63] = 'a'.charCodeAt(0)))), 'duplicate name');
 });
 
 test('corruption: row count changes that alter payload sizes are BATCH_CORRUPT', () => {

@@ -4,9 +4,10 @@
 import { T } from '../../types/data-type.ts';
 import { numbersOfCol, type Col } from '../column.ts';
 import type { AggregateImpl, AggregateState } from './aggregate.ts';
+import type { FusableState, FusedPart } from './fused.ts';
 import { checkArithmetic, checkArity, checkNoParams, growFloat64, isNullable, sameState, type AggregateSpec } from './common.ts';
 
-export class AvgState implements AggregateState {
+export class AvgState implements AggregateState, FusableState {
   private sums = new Float64Array(0);
   private counts = new Float64Array(0);
   private readonly nullable: boolean;
@@ -15,15 +16,32 @@ export class AvgState implements AggregateState {
     this.nullable = nullable;
   }
 
+  fuse(args: readonly Col[], capacity: number): FusedPart | null {
+    const col = args[0];
+    if (!(col.values instanceof Float64Array) || col.nulls !== null) return null;
+    this.sums = growFloat64(this.sums, capacity);
+    this.counts = growFloat64(this.counts, capacity);
+    return { kind: 'avg', sums: this.sums, counts: this.counts, values: col.values };
+  }
+
   update(groups: Int32Array, groupCount: number, args: readonly Col[], rowCount: number): void {
     const sums = (this.sums = growFloat64(this.sums, groupCount));
     const counts = (this.counts = growFloat64(this.counts, groupCount));
     const col = args[0];
     const values = numbersOfCol(col, 'aggregate avg');
     const nulls = col.nulls;
+    if (nulls === null) {
+      for (let i = 0; i < rowCount; i++) {
+        const g = groups[i];
+        if (g < 0) continue;
+        sums[g] += values[i];
+        counts[g] += 1;
+      }
+      return;
+    }
     for (let i = 0; i < rowCount; i++) {
       const g = groups[i];
-      if (g < 0 || (nulls !== null && nulls[i] === 1)) continue;
+      if (g < 0 || nulls[i] === 1) continue;
       sums[g] += values[i];
       counts[g] += 1;
     }

@@ -4,11 +4,18 @@
 import { T } from '../../types/data-type.ts';
 import type { Col } from '../column.ts';
 import type { AggregateImpl, AggregateState } from './aggregate.ts';
+import type { FusableState, FusedPart } from './fused.ts';
 import { checkArity, checkNoParams, copyFloat64, growFloat64, sameState, type AggregateSpec } from './common.ts';
 import { uniqImpl } from './uniq.ts';
 
-export class CountState implements AggregateState {
+export class CountState implements AggregateState, FusableState {
   private counts = new Float64Array(0);
+
+  fuse(args: readonly Col[], capacity: number): FusedPart | null {
+    if (args.length > 0 && args[0].nulls !== null) return null;
+    this.counts = growFloat64(this.counts, capacity);
+    return { kind: 'count', counts: this.counts };
+  }
 
   update(groups: Int32Array, groupCount: number, args: readonly Col[], rowCount: number): void {
     const counts = (this.counts = growFloat64(this.counts, groupCount));

@@ -5,10 +5,11 @@
 import type { DataType } from '../../types/data-type.ts';
 import type { Col } from '../column.ts';
 import type { AggregateImpl, AggregateState } from './aggregate.ts';
+import type { FusableState, FusedPart } from './fused.ts';
 import { checkArity, checkComparable, checkNoParams, growUint8, isNullable, nullsWhereUnseen, sameState, type AggregateSpec } from './common.ts';
 import { Slots } from './slots.ts';
 
-export class MinMaxState implements AggregateState {
+export class MinMaxState implements AggregateState, FusableState {
   private readonly slots: Slots;
   private seen = new Uint8Array(0);
   private readonly isMax: boolean;
@@ -20,6 +21,14 @@ export class MinMaxState implements AggregateState {
     this.slots = new Slots(type);
   }
 
+  fuse(args: readonly Col[], capacity: number): FusedPart | null {
+    const col = args[0];
+    if (this.slots.valueClass !== 'number' || !(col.values instanceof Float64Array) || col.nulls !== null) return null;
+    this.slots.grow(capacity);
+    this.seen = growUint8(this.seen, capacity);
+    return { kind: this.isMax ? 'max' : 'min', best: this.slots.numbers, seen: this.seen, values: col.values };
+  }
+
   update(groups: Int32Array, groupCount: number, args: readonly Col[], rowCount: number): void {
     this.slots.grow(groupCount);
     const seen = (this.seen = growUint8(this.seen, groupCount));
@@ -28,6 +37,11 @@ export class MinMaxState implements AggregateState {
     const source = this.slots.source(col, this.isMax ? 'aggregate max' : 'aggregate min');
     if (source instanceof Float64Array) {
       const best = this.slots.numbers;
+      if (nulls === null) {
+        if (this.isMax) maxOfNumbers(groups, source, best, seen, rowCount);
+        else minOfNumbers(groups, source, best, seen, rowCount);
+        return;
+      }
       if (this.isMax) {
         for (let i = 0; i < rowCount; i++) {
           const g = groups[i];
@@ -103,3 +117,28 @@ function minMaxSpec(name: string, isMax: boolean): AggregateSpec {
 
 export const MIN = minMaxSpec('min', false);
 export const MAX = minMaxSpec('max', true);
+
+// The NULL-free loops, one per direction, as functions of their own so each optimizes on its own types.
+function maxOfNumbers(groups: Int32Array, source: Float64Array, best: Float64Array, seen: Uint8Array, rowCount: number): void {
+  for (let i = 0; i < rowCount; i++) {
+    const g = groups[i];
+    if (g < 0) continue;
+    const v = source[i];
+    if (seen[g] === 0 || v > best[g]) {
+      best[g] = v;
+      seen[g] = 1;
+    }
+  }
+}
+
+function minOfNumbers(groups: Int32Array, source: Float64Array, best: Float64Array, seen: Uint8Array, rowCount: number): void {
+  for (let i = 0; i < rowCount; i++) {
+    const g = groups[i];
+    if (g < 0) continue;
+    const v = source[i];
+    if (seen[g] === 0 || v < best[g]) {
+      best[g] = v;
+      seen[g] = 1;
+    }
+  }
+}

@@ -10,6 +10,7 @@
 import { type DataType, T } from '../../types/data-type.ts';
 import { baseType, numbersOfCol, type Col, type ColValues } from '../column.ts';
 import type { AggregateImpl, AggregateState } from './aggregate.ts';
+import type { FusableState, FusedPart } from './fused.ts';
 import {
   checkArithmetic,
   checkArity,
@@ -28,7 +29,7 @@ const EXACT_MAX = 9007199254740991; // 2^53 - 1: every integer up to here is a d
 const SIGNED = new Set(['int8', 'int16', 'int32', 'int64']);
 const UNSIGNED = new Set(['uint8', 'uint16', 'uint32', 'uint64', 'bool']);
 
-export class SumState implements AggregateState {
+export class SumState implements AggregateState, FusableState {
   private sums = new Float64Array(0);
   private seen = new Uint8Array(0);
   /** Groups whose integer sum left ±2^53; their `sums` entry is NaN. */
@@ -39,6 +40,13 @@ export class SumState implements AggregateState {
   constructor(integer: boolean, returnType: DataType) {
     this.integer = integer;
     this.returnType = returnType;
+  }
+
+  fuse(args: readonly Col[], capacity: number): FusedPart | null {
+    const col = args[0];
+    if (this.integer || !(col.values instanceof Float64Array) || col.nulls !== null) return null;
+    this.grow(capacity);
+    return { kind: 'sum', sums: this.sums, seen: this.seen, values: col.values };
   }
 
   update(groups: Int32Array, groupCount: number, args: readonly Col[], rowCount: number): void {

@@ -15,15 +15,21 @@
 // - no window: the whole result so far is emitted every emit interval (EMIT PERIODIC), unchanged
 //   state, so a later emit includes everything before it.
 // Windows are emitted in window_start order, so a replay of the same input emits the same rows.
+//
+// Per batch: the WHERE predicate is fused in (its rows get group -1, none are copied); a single
+// dictionary-coded key with aggregates that support it (count, avg, float sum, min/max over numbers
+// without NULLs) runs as one generated loop (aggregates/fused.ts), otherwise group ids are assigned
+// (group-keys.ts) and each aggregate state updates from them.
 import type { Column } from '../../types/batch.ts';
 import { T } from '../../types/data-type.ts';
 import type { Value } from '../../types/vector.ts';
 import type { AggregateImpl, AggregateState } from '../aggregates/aggregate.ts';
+import { type FusableState, type FusedPart, fusedKernel, isFusable } from '../aggregates/fused.ts';
 import { type Col, colFromValues } from '../column.ts';
 import { type ExecBatch, sliceCol, takeCol } from '../exec-batch.ts';
 import type { CompiledExpr } from '../expr/compile.ts';
 import type { EvalContext } from '../functions/function.ts';
-import { GroupKeys } from './group-keys.ts';
+import { GroupKeys, type RowFilter, skipMask } from './group-keys.ts';
 import type { Pulse } from './pulse.ts';
 
 export interface AggregateSpec {
@@ -84,13 +90,15 @@ export async function* aggregate(input: AsyncIterable<Pulse>, options: Aggregate
     }
     const batch = pulse.batch;
     if (batch.rowCount === 0) continue;
-    const skip = options.filter === null ? null : skipMask(options.filter.evaluate(batch, options.context), batch.rowCount);
+    const where = options.filter === null ? null : options.filter.evaluate(batch, options.context);
     const keyCols = options.keys.map((k) => k.evaluate(batch, options.context));
     const argCols = options.aggregates.map((a) => a.args.map((arg) => arg.evaluate(batch, options.context)));
     if (window === null) {
-      update(global, keyCols, argCols, batch.rowCount, skip);
+      // The predicate goes to the group assignment as is: skipped rows get group -1 there.
+      update(global, keyCols, argCols, batch.rowCount, where);
       continue;
     }
+    const skip = where === null ? null : skipMask(where, batch.rowCount);
     const times = window.time.evaluate(batch, options.context).values as Float64Array;
     const size = window.sizeMs;
     const slide = window.kind === 'hop' ? window.slideMs : size;
@@ -162,19 +170,31 @@ export async function* aggregate(input: AsyncIterable<Pulse>, options: Aggregate
   }
 }
 
-/** 1 where the predicate is false or NULL. */
-function skipMask(predicate: Col, rowCount: number): Uint8Array {
-  const values = predicate.values as Float64Array;
-  const nulls = predicate.nulls;
-  const skip = new Uint8Array(rowCount);
-  if (nulls === null) for (let i = 0; i < rowCount; i++) skip[i] = values[i] === 0 ? 1 : 0;
-  else for (let i = 0; i < rowCount; i++) skip[i] = values[i] === 0 || nulls[i] === 1 ? 1 : 0;
-  return skip;
+function update(set: GroupSet, keyCols: readonly Col[], argCols: readonly Col[][], rowCount: number, where: RowFilter): void {
+  if (keyCols.length === 1 && fusedUpdate(set, keyCols[0], argCols, rowCount, where)) return;
+  const groups = set.keys.assign(keyCols, rowCount, where);
+  for (let a = 0; a < set.states.length; a++) set.states[a].update(groups, set.keys.size, argCols[a], rowCount);
 }
 
-function update(set: GroupSet, keyCols: readonly Col[], argCols: readonly Col[][], rowCount: number, skip: Uint8Array | null): void {
-  const groups = set.keys.assign(keyCols, rowCount, skip);
-  for (let a = 0; a < set.states.length; a++) set.states[a].update(groups, set.keys.size, argCols[a], rowCount);
+/**
+ * The batch in one fused loop (aggregates/fused.ts) when its shape allows: a single dictionary-coded
+ * key from a coded batch and aggregates that can fuse for this batch. False: nothing was updated.
+ */
+function fusedUpdate(set: GroupSet, key: Col, argCols: readonly Col[][], rowCount: number, where: RowFilter): boolean {
+  if (where !== null && !(where.values instanceof Float64Array)) return false;
+  if (!set.states.every(isFusable)) return false;
+  const lookup = set.keys.batchLookup(key);
+  if (lookup === null) return false;
+  const capacity = set.keys.size + lookup.newGroupsMax;
+  const parts: FusedPart[] = [];
+  for (let a = 0; a < set.states.length; a++) {
+    const part = (set.states[a] as unknown as FusableState).fuse(argCols[a], capacity);
+    if (part === null) return false;
+    parts.push(part);
+  }
+  const kernel = fusedKernel(parts, lookup.codes, where !== null);
+  kernel(rowCount, lookup.codes, lookup.table, lookup.resolve, where === null ? null : (where.values as Float64Array), where === null ? null : where.nulls, parts);
+  return true;
 }
 
 function emitSet(options: AggregateOptions, set: GroupSet, bounds: [number, number] | null): ExecBatch {

@@ -18,8 +18,9 @@ const columns: Column[] = [
   { name: 'value', type: T.float64 },
 ];
 
-/** Long enough that 50-row batches are ~4 KiB, so a 64 KiB segment fills after ~15 batches. */
-const deviceOf = (i: number): string => `device-${i % 7}-`.padEnd(64, 'x');
+/** Long enough that 50-row batches are ~4 KiB, so a 64 KiB segment fills after ~15 batches; distinct
+ *  per row, so the codec stores the column plain (a few repeated values would be dictionary-coded, ~1 B/row). */
+const deviceOf = (i: number): string => `device-${i}-`.padEnd(64, 'x');
 
 function sensorBatch(first: number, count: number, timeOf: (i: number) => number = (i) => 1_000 * i) {
   const rows = [];
