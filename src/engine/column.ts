@@ -208,7 +208,7 @@ export function vectorFromCol(col: Col, rowCount: number, type: DataType = col.t
     const bitmap = new Uint8Array((rowCount + 7) >>> 3);
     if (col.nulls !== null) for (let i = 0; i < rowCount; i++) if (col.nulls[i] === 1) bitmap[i >>> 3] |= 1 << (i & 7);
     // A coded string column keeps its codes (the value under a NULL row carries no meaning).
-    const coded = type.inner.kind === 'string' ? codedStringVector(col, rowCount, type.inner) : null;
+    const coded = type.inner.kind === 'string' ? (codedStringVector(col, rowCount, type.inner) ?? rawStringVector(col, type.inner)) : null;
     if (coded !== null) return { kind: 'nullable', type, rowCount, nulls: bitmap, inner: coded };
     // Fix (SQL corpus): values under NULL rows are meaningless and may be NaN (e.g. `a % b` where b is
     // NULL); zero them so the integer check of the inner vector does not reject a NULL row.
@@ -231,7 +231,7 @@ export function vectorFromCol(col: Col, rowCount: number, type: DataType = col.t
   }
   switch (type.kind) {
     case 'string':
-      return codedStringVector(col, rowCount, type) ?? vectorFromValues(type, col.values as string[]);
+      return codedStringVector(col, rowCount, type) ?? rawStringVector(col, type) ?? vectorFromValues(type, col.values as string[]);
     case 'uuid':
     case 'array':
       return vectorFromValues(type, col.values as Value[]);
@@ -266,6 +266,11 @@ export function vectorFromCol(col: Col, rowCount: number, type: DataType = col.t
   }
 }
 
+/** A string column read from a batch and passed through untouched, as the bytes it was read from. */
+function rawStringVector(col: Col, type: DataType): Vector | null {
+  return col instanceof DictionaryStringCol ? col.rawVector(type) : null;
+}
+
 /** Scratch of codedStringVector: local code + 1 per query-wide code (0 = not used yet); reset after each use. */
 let localOfCode = new Int32Array(0);
 
@@ -283,9 +288,9 @@ function codedStringVector(col: Col, rowCount: number, type: DataType): Vector |
     const dictionary = vectorFromValues(T.string, [col.value]) as Extract<Vector, { kind: 'string' }>;
     return new DictionaryStringVector(type, rowCount, { size: 1, offsets: dictionary.offsets, bytes: dictionary.bytes, codes: new Uint8Array(rowCount) });
   }
-  // A lazy coded column is encoded here: its plain path (`values`) would encode it too, and then the
-  // batch encoder would hash every row again to find the dictionary.
-  if (!(col instanceof DictionaryStringCol)) return null;
+  // A column read but never coded (no GROUP BY or comparison touched it) goes out as its raw bytes
+  // (rawStringVector): coding it here would hash every row, and most such columns are high-cardinality.
+  if (!(col instanceof DictionaryStringCol) || !col.isEncoded) return null;
   const codes = col.codes;
   const dictionary = col.dictionary;
   if (localOfCode.length < dictionary.length) localOfCode = new Int32Array(Math.max(dictionary.length, 2 * localOfCode.length, 256));

@@ -14,6 +14,7 @@
 // INTERNER_VALUE_BYTES_MAX, with non-ASCII bytes, or arriving when the table is full get code -1
 // and are decoded on their own. Equality is always checked on the bytes, so a hash collision costs a
 // probe, never a wrong value.
+import type { Vector } from '../types/vector.ts';
 import type { DataType } from '../types/data-type.ts';
 import type { StringVector } from '../types/vector.ts';
 import type { Col } from './column.ts';
@@ -311,6 +312,19 @@ export class DictionaryStringCol implements Col {
   /** Whether the codes exist or cost no hashing to get (reading `codes` computes them). */
   get isEncoded(): boolean {
     return this.encoded !== null || this.batch !== null;
+  }
+
+  /**
+   * The rows as a plain string vector over the bytes they were read from, when no codes were made
+   * yet (a column passed through untouched: forwarding, SELECT *); null otherwise. No hashing, no
+   * UTF-8 decoding or encoding: the bytes are shared, the offsets rebased when the rows are a slice.
+   */
+  rawVector(type: DataType): Extract<Vector, { kind: 'string' }> | null {
+    if (this.encoded !== null || this.batch !== null) return null;
+    const rowCount = this.rowCount;
+    const base = this.offsets[0];
+    const offsets = base === 0 && this.offsets.length === rowCount + 1 ? this.offsets : this.offsets.slice(0, rowCount + 1).map((o) => o - base);
+    return { kind: 'string', type, rowCount, offsets, bytes: this.bytes.subarray(base, this.offsets[rowCount]) };
   }
 
   stringAt(row: number): string {

@@ -484,10 +484,11 @@ export class ViewTask {
     const sn = snIndex >= 0 ? snIndex : remoteColumns.length - 1;
     const withShard = plan.schema.length > plan.remoteColumns.length;
     const readSchema = withShard ? [...remoteColumns, plan.schema[plan.schema.length - 1]] : remoteColumns;
+    const interner = new StringInterner();
     const shards = plan.config.hosts.map((_, shard) => {
       const after = this.resumeAfter(shard);
       const sql = remoteSqlFor(plan, remoteColumns, after, request.seekTo);
-      return readShard(remotes, { ...plan, schema: readSchema, remoteColumns }, shard, sql, signal);
+      return readShard(remotes, { ...plan, schema: readSchema, remoteColumns }, shard, sql, signal, interner);
     });
     const keep = plan.schema.map((c) => readSchema.findIndex((r) => r.name === c.name));
     for await (const { index, batch } of interleave(shards)) {

@@ -70,6 +70,9 @@ export function castColWith(col: Col, target: DataType, rowCount: number, failur
   }
   // Fix (SQL corpus): uuid → string is the text as it is; it went through the number parser and
   // failed ("cannot convert '…' to string").
+  // string → string keeps the column itself: a lazily coded column passes through without being
+  // decoded (materializing `values` would hash and decode every row).
+  if (to.kind === 'string' && from.kind === 'string' && (col.type.kind === 'nullable') === (resultType.kind === 'nullable')) return col;
   if (to.kind === 'string' && valueClassOf(from) === 'string') return { type: resultType, values: col.values, nulls: inputNulls };
   const values = col.values;
   if (sameKind(from, to) && !(values instanceof BigInt64Array || values instanceof BigUint64Array) && from.kind !== 'array') {

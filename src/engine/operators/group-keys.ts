@@ -26,8 +26,15 @@ export class GroupKeys {
   private readonly ids = new Map<unknown, number>();
   /** Group id + 1 per small integer key value (0 = not seen yet). */
   private groupOfSmall = new Int32Array(0);
-  /** Group id + 1 per dictionary code of a dictionary-coded key (0 = not seen yet). */
-  private groupOfCode = new Int32Array(0);
+  /** Group id + 1 per dictionary code of a dictionary-coded key (0 = not seen yet), for `codeDictionary`. */
+  private groupOfCode: Int32Array = new Int32Array(0);
+  /**
+   * The dictionary `groupOfCode` belongs to. Codes mean something only within one interner's
+   * dictionary: a query reading two sources (UNION ALL of two streams, or shards read with their own
+   * interners) sees keys from several, and each gets its own code table (codeTables).
+   */
+  private codeDictionary: readonly string[] | null = null;
+  private readonly codeTables = new Map<readonly string[], Int32Array>();
   /** keyValues[k][g]: value of key column k in group g. */
   readonly keyValues: Value[][];
   private count = 0;
@@ -85,9 +92,18 @@ export class GroupKeys {
     return { codes, table, resolve: (code, row) => this.groupOfCoded(key, remap[code], row), newGroupsMax: remap.length };
   }
 
+  /** Points groupOfCode at the code table of `dictionary`. */
+  private useDictionary(dictionary: readonly string[]): void {
+    if (this.codeDictionary === dictionary) return;
+    if (this.codeDictionary !== null) this.codeTables.set(this.codeDictionary, this.groupOfCode);
+    this.groupOfCode = this.codeTables.get(dictionary) ?? new Int32Array(0);
+    this.codeDictionary = dictionary;
+  }
+
   /** The group of a row of a coded key: by its code, or by its string when it has none. */
   private groupOfCoded(key: DictionaryStringCol, code: number, row: number): number {
     if (code < 0) return this.groupOfString(key.stringAt(row));
+    this.useDictionary(key.dictionary);
     if (this.groupOfCode.length <= code) {
       const grown = new Int32Array(Math.max(key.dictionary.length, code + 1, this.groupOfCode.length * 2, 64));
       grown.set(this.groupOfCode);
@@ -120,6 +136,7 @@ export class GroupKeys {
   private assignCodes(key: DictionaryStringCol, rowCount: number, where: RowFilter, groups: Int32Array): Int32Array {
     if (!key.isEncodedRows && key.batch !== null) return this.assignBatchCodes(key, key.batch, rowCount, where, groups);
     const codes = key.codes;
+    this.useDictionary(key.dictionary);
     const nulls = key.nulls;
     const pass = where === null ? null : (where.values as Float64Array);
     const passNulls = where === null ? null : where.nulls;

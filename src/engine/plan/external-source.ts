@@ -19,6 +19,7 @@ import type { ExecBatch } from '../exec-batch.ts';
 import { type ExternalStreamConfig, formatShard } from '../external/external-stream-config.ts';
 import type { RemoteStreams } from '../external/remote-streams.ts';
 import { Scope, type ScopeColumn } from '../expr/scope.ts';
+import { StringInterner } from '../string-interner.ts';
 import { conjuncts, rewriteColumnRefs, walkExpr } from './ast-walk.ts';
 
 /** The catalog definition of an external stream (CatalogObject.definition). */
@@ -142,6 +143,8 @@ export async function* readShard(
   shard: number,
   sql: string,
   signal: AbortSignal,
+  /** One per query, shared by every shard: codes from two interners must never meet in one operator. */
+  interner: StringInterner,
 ): AsyncGenerator<ExecBatch> {
   const where = `external stream ${plan.name}, shard ${shard} (${formatShard(plan.config.hosts[shard])})`;
   const query = remotes.query(plan.config, shard, sql, signal);
@@ -153,7 +156,9 @@ export async function* readShard(
         checkRemoteColumns(batch, plan.remoteColumns, where);
         checked = true;
       }
-      const cols = batch.vectors.map((vector) => colFromVector(vector));
+      // With an interner, string columns stay lazy views of the received bytes: passed through
+      // (views, SELECT *) they go out again without being decoded, hashed or re-encoded.
+      const cols = batch.vectors.map((vector) => colFromVector(vector, interner));
       if (withShard) cols.push(constantCol(SHARD_COLUMN.type, shard, batch.rowCount));
       yield { schema: plan.schema, cols, rowCount: batch.rowCount };
     }

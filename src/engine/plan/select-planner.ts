@@ -41,6 +41,7 @@ import { type AggregateSpec, type AggregateStats, type WindowSpec, aggregate } f
 import { batchesAsPulses, withTicks } from '../operators/pulse.ts';
 import { type SortKey, distinct, filter, limit, project, sort } from '../operators/relational.ts';
 import { scan } from '../operators/scan.ts';
+import { StringInterner } from '../string-interner.ts';
 import { conjuncts, findAggregates, substituteAliases, walkExpr } from './ast-walk.ts';
 import { type PlainSetting, settingsMap } from '../settings-values.ts';
 import type { Authorize } from '../auth/access.ts';
@@ -242,7 +243,8 @@ function externalStreamSource(object: CatalogObject, alias: string | null, strea
       if (env.sourceOverride !== undefined) return env.sourceOverride({ kind: 'external_stream', plan, streaming, seekTo, signal });
       if (remotes === undefined) throw new DbError('NOT_SUPPORTED', `querying external stream ${plan.name}: this node has no remote connector`);
       const sql = remoteSelectSql(plan.config, plan.remoteColumns, plan.pushdown, { bounded: !streaming, seekTo });
-      const shards = plan.config.hosts.map((_, shard) => readShard(remotes, plan, shard, sql, signal));
+      const interner = new StringInterner();
+      const shards = plan.config.hosts.map((_, shard) => readShard(remotes, plan, shard, sql, signal, interner));
       return shards.length === 1 ? shards[0] : mergeStreams(shards, (b) => b);
     },
   };
