@@ -19,6 +19,7 @@ import { type ExternalSourcePlan, readShard, remoteSelectSql } from '../engine/p
 import type { Column } from '../types/batch.ts';
 import type { PlanEnv, SourceRequest } from '../engine/plan/select-planner.ts';
 import { execFromRecord } from '../engine/operators/scan.ts';
+import { interleave } from '../engine/operators/interleave.ts';
 import { StringInterner } from '../engine/string-interner.ts';
 import type { RemoteStreams } from '../engine/external/remote-streams.ts';
 import type { Clock } from '../core/clock.ts';
@@ -491,7 +492,7 @@ export class ViewTask {
       return readShard(remotes, { ...plan, schema: readSchema, remoteColumns }, shard, sql, signal, interner);
     });
     const keep = plan.schema.map((c) => readSchema.findIndex((r) => r.name === c.name));
-    for await (const { index, batch } of interleave(shards)) {
+    for await (const { index, value: batch } of interleave(shards)) {
       const sns = batch.cols[sn].values as ArrayLike<number | bigint>;
       const firstSn = Number(sns[0]);
       const lastSn = Number(sns[batch.rowCount - 1]);
@@ -546,31 +547,4 @@ export function isTransient(error: DbError): boolean {
   if (ERRORS[error.code].retry === 'backoff') return true;
   // A remote that shuts down cancels our queries and closes its logs: it will be back.
   return error.details.remote === true && (error.code === 'QUERY_CANCELLED' || error.code === 'LOG_CLOSED' || error.code === 'INTERNAL');
-}
-
-/** Interleaves several generators, tagging each value with its generator's index. */
-async function* interleave<T>(inputs: AsyncGenerator<T>[]): AsyncGenerator<{ index: number; batch: T }> {
-  if (inputs.length === 1) {
-    for await (const batch of inputs[0]) yield { index: 0, batch };
-    return;
-  }
-  const pending = new Map<number, Promise<{ i: number; r: IteratorResult<T> }>>();
-  inputs.forEach((input, i) => pending.set(i, input.next().then((r) => ({ i, r }))));
-  try {
-    while (pending.size > 0) {
-      const { i, r } = await Promise.race(pending.values());
-      if (r.done === true) {
-        pending.delete(i);
-        continue;
-      }
-      pending.set(i, inputs[i].next().then((next) => ({ i, r: next })));
-      yield { index: i, batch: r.value };
-    }
-  } finally {
-    for (const [i, read] of pending) {
-      read.catch(() => undefined);
-      void inputs[i].return(undefined).catch(() => undefined);
-    }
-    await Promise.allSettled(inputs.filter((_, i) => !pending.has(i)).map((input) => input.return(undefined)));
-  }
 }

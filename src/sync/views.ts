@@ -20,7 +20,7 @@ import { findAggregates } from '../engine/plan/ast-walk.ts';
 import { type ExternalStreamDefinition, externalColumns } from '../engine/plan/external-source.ts';
 import { type PlanEnv, planQuery } from '../engine/plan/select-planner.ts';
 import { checkConformable } from '../engine/statements/conform.ts';
-import type { RowSet } from '../engine/statements/ddl.ts';
+import { type RowSet, splitName } from '../engine/statements/ddl.ts';
 import {
   type CreateViewStatement,
   type QueryStatement,
@@ -140,14 +140,14 @@ export class Views implements NodeExtension {
   }
 
   private findView(parts: readonly string[], database: string): CatalogObject | undefined {
-    const [db, name] = split(parts, database);
+    const [db, name] = splitName(parts, database);
     const relation = this.node.storage.catalog.findRelation(db, name);
     return relation?.kind === 'view' ? relation.object : undefined;
   }
 
   private async createView(statement: CreateViewStatement, session: Session, database: string, signal: AbortSignal): Promise<ExecuteResult> {
     const storage = this.node.storage;
-    const [db, name] = split(statement.name.parts, database);
+    const [db, name] = splitName(statement.name.parts, database);
     storage.catalog.getDatabase(db);
     const existing = storage.catalog.findRelation(db, name);
     if (existing !== undefined) {
@@ -185,7 +185,7 @@ export class Views implements NodeExtension {
     let targetColumns: readonly ColumnDef[];
     let implicitTarget = false;
     if (statement.into !== null) {
-      const [tdb, tname] = split(statement.into.parts, database);
+      const [tdb, tname] = splitName(statement.into.parts, database);
       session.authorize('INSERT', tdb, tname);
       const relation = storage.catalog.findRelation(tdb, tname);
       if (relation === undefined) throw new DbError('STREAM_NOT_FOUND', `${tdb}.${tname} (the INTO target of view ${db}.${name}); create it first`);
@@ -232,7 +232,7 @@ export class Views implements NodeExtension {
 
   private async dropView(parts: readonly string[], database: string, ifExists: boolean): Promise<ExecuteResult> {
     const storage = this.node.storage;
-    const [db, name] = split(parts, database);
+    const [db, name] = splitName(parts, database);
     const object = this.findView(parts, database);
     if (object === undefined) {
       if (ifExists) return ok();
@@ -261,7 +261,7 @@ export class Views implements NodeExtension {
 
   private async systemView(action: 'PAUSE' | 'UNPAUSE' | 'RESUME', parts: readonly string[], database: string): Promise<ExecuteResult> {
     const object = this.findView(parts, database);
-    const [db, name] = split(parts, database);
+    const [db, name] = splitName(parts, database);
     if (object === undefined) throw new DbError('OBJECT_NOT_FOUND', `materialized view ${db}.${name}`);
     const task = this.tasks.get(object.id);
     if (task === undefined) throw new DbError('INVALID_ARGUMENT', `${db}.${name} is not a materialized view`);
@@ -382,10 +382,6 @@ export function isStateful(query: QueryStatement): boolean {
   if (query.from?.kind === 'TableFunction' && ['tumble', 'hop', 'session'].includes(query.from.name.toLowerCase())) return true;
   const isAggregate = (name: string) => lookupAggregateFunction(name) !== undefined;
   return query.items.some((item) => findAggregates(item.expr, isAggregate).length > 0);
-}
-
-function split(parts: readonly string[], database: string): [string, string] {
-  return parts.length === 1 ? [database, parts[0]] : [parts.slice(0, -1).join('.'), parts[parts.length - 1]];
 }
 
 function ok(): ExecuteResult {

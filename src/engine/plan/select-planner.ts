@@ -40,6 +40,7 @@ import { castCol } from '../functions/index.ts';
 import { type AggregateSpec, type AggregateStats, type WindowSpec, aggregate } from '../operators/aggregate.ts';
 import { batchesAsPulses, withTicks } from '../operators/pulse.ts';
 import { type SortKey, distinct, filter, limit, project, sort } from '../operators/relational.ts';
+import { interleave } from '../operators/interleave.ts';
 import { scan } from '../operators/scan.ts';
 import { StringInterner } from '../string-interner.ts';
 import { conjuncts, findAggregates, substituteAliases, walkExpr } from './ast-walk.ts';
@@ -784,24 +785,5 @@ function planUnion(selects: readonly Select[], env: PlanEnv): QueryPlan {
 
 /** Interleaves several (streaming) inputs as their batches arrive. */
 async function* mergeStreams(inputs: AsyncGenerator<ExecBatch>[], conform: (b: ExecBatch) => ExecBatch): AsyncGenerator<ExecBatch> {
-  const pending = new Map<number, Promise<{ i: number; r: IteratorResult<ExecBatch> }>>();
-  inputs.forEach((input, i) => pending.set(i, input.next().then((r) => ({ i, r }))));
-  try {
-    while (pending.size > 0) {
-      const { i, r } = await Promise.race(pending.values());
-      if (r.done === true) {
-        pending.delete(i);
-        continue;
-      }
-      pending.set(i, inputs[i].next().then((next) => ({ i, r: next })));
-      yield conform(r.value);
-    }
-  } finally {
-    // Inputs with a read in flight finish when the query's abort settles it (see withTicks).
-    for (const [i, read] of pending) {
-      read.catch(() => undefined);
-      void inputs[i].return(undefined).catch(() => undefined);
-    }
-    await Promise.allSettled(inputs.filter((_, i) => !pending.has(i)).map((input) => input.return(undefined)));
-  }
+  for await (const { value } of interleave(inputs)) yield conform(value);
 }

@@ -24,7 +24,8 @@ export interface RowSet {
   readonly rows: readonly (readonly Value[])[];
 }
 
-function splitName(parts: readonly string[], database: string): [string, string] {
+/** `[db.]name` as (database, name), the session's database when none is written. */
+export function splitName(parts: readonly string[], database: string): [string, string] {
   return parts.length === 1 ? [database, parts[0]] : [parts.slice(0, -1).join('.'), parts[parts.length - 1]];
 }
 

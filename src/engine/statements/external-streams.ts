@@ -19,7 +19,7 @@ import { parseExternalStreamSettings } from '../external/external-stream-config.
 import type { RemoteStreams } from '../external/remote-streams.ts';
 import { type ExternalStreamDefinition, externalColumns, nameShard } from '../plan/external-source.ts';
 import { settingsMap } from '../settings-values.ts';
-import type { RowSet } from './ddl.ts';
+import { type RowSet, splitName } from './ddl.ts';
 
 export async function createExternalStream(
   statement: CreateExternalStreamStatement,
@@ -84,10 +84,6 @@ export function describeExternalStream(object: CatalogObject): RowSet {
     ],
     rows: externalColumns(object.definition as ExternalStreamDefinition).map((c) => [c.name, formatDataType(c.type), '']),
   };
-}
-
-function splitName(parts: readonly string[], database: string): [string, string] {
-  return parts.length === 1 ? [database, parts[0]] : [parts.slice(0, -1).join('.'), parts[parts.length - 1]];
 }
 
 const roundRobin = new Map<number, number>();
