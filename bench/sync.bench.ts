@@ -221,6 +221,8 @@ interface OursRun {
     seconds: number;
     rowsPerSec: number;
     liveDuring: LatencyStats;
+    /** The same rows until durable at the cloud (its _tp_index_time), not until a live reader saw them. */
+    liveDuringDurable: LatencyStats;
     liveAfter: LatencyStats;
     outageRowsAge: LatencyStats;
     edgeCpuS: number;
@@ -300,7 +302,7 @@ async function runOurs(run: number): Promise<OursRun> {
     const probeClient = await connect({ host: '127.0.0.1', port: pair.cloud.tcpPort, clientName: 'bench-sync-probe' });
     clients.push(probeClient);
     writer = new LiveWriter(liveClient, EDGE_STREAM, LIVE_RATE, LIVE_BATCH, LIVE_FIRST_ROW);
-    probe = new LatencyProbe(probeClient, `SELECT _tp_time FROM ${CLOUD_STREAM} WHERE _tp_time > '${runStart}'`, writer);
+    probe = new LatencyProbe(probeClient, `SELECT _tp_time, _tp_index_time FROM ${CLOUD_STREAM} WHERE _tp_time > '${runStart}'`, writer);
     await probe.start();
     writer.start();
     const epoch = () => performance.timeOrigin + performance.now();
@@ -349,6 +351,7 @@ async function runOurs(run: number): Promise<OursRun> {
       seconds: round(catchupSeconds, 3),
       rowsPerSec: Math.round(backlogRows / catchupSeconds),
       liveDuring: p.window(unpausedAt, caughtUpAt),
+      liveDuringDurable: p.window(unpausedAt, caughtUpAt, true),
       liveAfter: p.window(caughtUpAt + 500, caughtUpAt + 500 + RECOVER_MS),
       outageRowsAge: p.window(pausedAt, unpausedAt),
       ...catchupCpu,
@@ -459,6 +462,8 @@ const ackP50 = med(ours.map((r) => r.live?.ackP50ms));
 const ackP99 = med(ours.map((r) => r.live?.ackP99ms));
 const duringP50 = med(ours.map((r) => r.catchup?.liveDuring.p50ms));
 const duringP99 = med(ours.map((r) => r.catchup?.liveDuring.p99ms));
+const duringDurableP50 = med(ours.map((r) => r.catchup?.liveDuringDurable.p50ms));
+const duringDurableP99 = med(ours.map((r) => r.catchup?.liveDuringDurable.p99ms));
 const afterP99 = med(ours.map((r) => r.catchup?.liveAfter.p99ms));
 const natsE2e = okPeers.length === 0 ? null : median(okPeers.map((p) => p.phase1.e2eMsgsPerSec));
 // The README's catch-up figure is the rate after the first new message (the resume delay — leaf
@@ -483,6 +488,8 @@ const summary = {
   edgeInsertAckP99ms: ackP99,
   liveDuringCatchupP50ms: duringP50,
   liveDuringCatchupP99ms: duringP99,
+  liveDuringCatchupDurableP50ms: duringDurableP50,
+  liveDuringCatchupDurableP99ms: duringDurableP99,
   liveAfterCatchupP99ms: afterP99,
   // A failed run so far is always an exactly-once failure (acknowledged rows missing at the cloud) or a timeout.
   exactlyOnceAllRuns: failures.length === 0 && ours.every((r) => r.exactlyOnce.same),
@@ -511,6 +518,7 @@ const rows: string[][] = [
   ['live 10k rows/s e2e latency p50 / p99', `${fmt(liveP50, ' ms')} / ${fmt(liveP99, ' ms')}`, 'not measured by the peer script', `p50 ${fmt(ratio(liveP50, ackP50), '×')} edge insert ack`, 'p99 ≤ 20 ms', verdict(liveP99 === null ? null : liveP99 <= TARGET.p99ms)],
   ['  baseline: edge durable insert ack p50 / p99', `${fmt(ackP50, ' ms')} / ${fmt(ackP99, ' ms')}`, '', '', '', ''],
   ['live latency during catch-up p50 / p99', `${fmt(duringP50, ' ms')} / ${fmt(duringP99, ' ms')}`, '', '', 'p99 ≤ 20 ms (keeps its latency)', verdict(duringP99 === null ? null : duringP99 <= TARGET.p99ms)],
+  ['  same rows until durable at the cloud (_tp_index_time, ms)', `${fmt(duringDurableP50, ' ms')} / ${fmt(duringDurableP99, ' ms')}`, '', '', '', ''],
   ['live latency after catch-up p99', fmt(afterP99, ' ms'), '', '', '', ''],
 ];
 if (natsCatchWhole !== null) rows.push(['  NATS catch-up incl. its resume delay / the delay', '', `${fmt(natsCatchWhole, ' msgs/s')} / ${fmt(natsResume, ' s')}`, '', '', '']);

@@ -115,6 +115,8 @@ export interface LatencyStats {
 export class LatencyProbe {
   private readonly sendTimes: number[] = [];
   private readonly latencies: number[] = [];
+  /** Per run of rows: the target's append time (_tp_index_time, when the probe selects it) − send time. */
+  private readonly durableLatencies: number[] = [];
   private readonly counts: number[] = [];
   rowsReceived = 0;
   /** Rows whose stamp the writer never sent (should stay 0). */
@@ -142,6 +144,8 @@ export class LatencyProbe {
         for await (const batch of stream) {
           const arrival = epochNow();
           const time = (batch.vectors[0] as { data: ArrayLike<number> }).data;
+          const indexTime = batch.vectors.length > 1 ? (batch.vectors[1] as { data: ArrayLike<number> }).data : null;
+          let runStart = 0;
           let run = 0;
           let stamp = Number.NaN;
           const flush = () => {
@@ -151,6 +155,7 @@ export class LatencyProbe {
             else {
               this.sendTimes.push(sent);
               this.latencies.push(arrival - sent);
+              this.durableLatencies.push(indexTime === null ? Number.NaN : Number(indexTime[runStart]) - sent);
               this.counts.push(run);
             }
           };
@@ -160,6 +165,7 @@ export class LatencyProbe {
               flush();
               stamp = t;
               run = 0;
+              runStart = i;
             }
             run++;
           }
@@ -184,12 +190,17 @@ export class LatencyProbe {
     return this.failure;
   }
 
-  /** Latency of the rows sent in [fromMs, toMs) (epoch ms) that have arrived. */
-  window(fromMs: number, toMs: number): LatencyStats {
+  /**
+   * Latency of the rows sent in [fromMs, toMs) (epoch ms) that have arrived: until the probe's
+   * streaming query received them, or (`durable`) until the target appended them durably
+   * (_tp_index_time, whole ms; needs the probe to select it second).
+   */
+  window(fromMs: number, toMs: number, durable = false): LatencyStats {
     const values: number[] = [];
+    const source = durable ? this.durableLatencies : this.latencies;
     for (let i = 0; i < this.sendTimes.length; i++) {
       if (this.sendTimes[i] < fromMs || this.sendTimes[i] >= toMs) continue;
-      for (let k = 0; k < this.counts[i]; k++) values.push(this.latencies[i]);
+      for (let k = 0; k < this.counts[i]; k++) values.push(source[i]);
     }
     const sorted = Float64Array.from(values).sort();
     return { rows: sorted.length, p50ms: round(quantile(sorted, 0.5), 2), p99ms: round(quantile(sorted, 0.99), 2), maxms: round(sorted.length === 0 ? Number.NaN : sorted[sorted.length - 1], 2) };
