@@ -10,7 +10,7 @@
 //
 // Errors from a shard are rethrown with the same code and a message that names the shard.
 import { DbError, ERRORS } from '../../core/errors.ts';
-import { type Expr, type Select, formatExpression, formatIdentifier } from '../../sql/index.ts';
+import { type Expr, formatExpression, formatIdentifier } from '../../sql/index.ts';
 import type { CatalogObject } from '../../storage/catalog/catalog-types.ts';
 import type { Batch, Column } from '../../types/batch.ts';
 import { T, formatDataType, parseDataType, sameType } from '../../types/data-type.ts';
@@ -189,6 +189,3 @@ function checkRemoteColumns(batch: Batch, expected: readonly Column[], where: st
     throw new DbError('SCHEMA_MISMATCH', `${where}: the remote stream returned (${show(got)}), expected (${show(expected)}); recreate the external stream to refresh its columns`);
   }
 }
-
-/** Names the columns a SELECT refers to (for projection pushdown), given the planner's helper. */
-export type ReferencedNames = (select: Select) => { names: Set<string>; star: boolean };
