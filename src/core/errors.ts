@@ -67,6 +67,8 @@ export const ERRORS = {
   REMOTE_UNAVAILABLE: spec(700, 'external', 'backoff', 'remote node unavailable'),
   REMOTE_ERROR: spec(701, 'external', 'backoff', 'remote node error'),
   TASK_STOPPED: spec(702, 'user', 'no', 'task is stopped'),
+  /** A pipe sender whose address is not in the receiver's ip_white_list (a configuration decision: retrying cannot help). */
+  PIPE_SENDER_REFUSED: spec(703, 'external', 'no', 'pipe sender refused'),
   // 9xx: bugs.
   INTERNAL: spec(900, 'internal', 'no', 'internal error'),
 } as const satisfies Record<string, ErrorSpec>;

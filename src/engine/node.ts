@@ -31,6 +31,7 @@ import { checkStatementAccess } from './auth/statement-access.ts';
 import type { RemoteStreams } from './external/remote-streams.ts';
 import { createExternalStream, describeExternalStream, externalInsertTarget, findExternalStream, showCreateExternalStream } from './statements/external-streams.ts';
 import { type UserContext, alterUser, createUser, dropUser, grant, revoke, showCreateUser } from './statements/users.ts';
+import { PipeReceiver } from './iotdb/pipe-receiver.ts';
 import { type StatementSource, createIotdbDatabase, executeIotdbPathStatement, flushAll, isIotdbDatabaseName, isIotdbPathStatement } from './statements/iotdb.ts';
 
 export interface NodeOptions {
@@ -54,6 +55,11 @@ export interface NodeOptions {
    * stream and measurement columns it needs (statements/iotdb.ts). Off, they must exist already.
    */
   readonly autoCreateSchema?: boolean;
+  /**
+   * Addresses (CIDR blocks) pipe senders may connect from: IoTDB's ip_white_list (default
+   * ['127.0.0.1/32']; empty refuses every sender). See iotdb/pipe-receiver.ts.
+   */
+  readonly ipWhiteList?: readonly string[];
 }
 
 /**
@@ -301,11 +307,14 @@ export class TributaryNode {
   readonly remotes: RemoteStreams | undefined;
   readonly extension: NodeExtension | undefined;
   readonly autoCreateSchema: boolean;
+  /** The receiving end of pipe transfers: sender white list, target streams, registry of incoming pipes. */
+  readonly pipeReceiver: PipeReceiver;
   private readonly running = new Set<AbortController>();
   private readonly defaultSession: Session;
 
-  private constructor(storage: Storage, clock: Clock, options: NodeOptions, nodeId: string) {
+  private constructor(storage: Storage, clock: Clock, options: NodeOptions, nodeId: string, pipeReceiver: PipeReceiver) {
     this.storage = storage;
+    this.pipeReceiver = pipeReceiver;
     this.clock = clock;
     this.configuredUsers = new Set(options.configuredUsers ?? []);
     this.nodeId = nodeId;
@@ -320,7 +329,14 @@ export class TributaryNode {
     const storage = await Storage.open({ dataDir: options.dataDir, clock, streamDefaults: options.streamDefaults });
     try {
       const nodeId = options.nodeId ?? (await loadNodeId(options.dataDir));
-      const node = new TributaryNode(storage, clock, options, nodeId);
+      const pipeReceiver = await PipeReceiver.open({
+        dataDir: options.dataDir,
+        storage,
+        clock,
+        autoCreateSchema: options.autoCreateSchema ?? true,
+        ipWhiteList: options.ipWhiteList,
+      });
+      const node = new TributaryNode(storage, clock, options, nodeId, pipeReceiver);
       await node.extension?.start();
       return node;
     } catch (error) {
@@ -399,6 +415,7 @@ export class TributaryNode {
     await this.extension?.close();
     await this.remotes?.close();
     for (const controller of this.running) controller.abort(new DbError('QUERY_CANCELLED', 'node closing'));
+    await this.pipeReceiver.close();
     await this.storage.close();
   }
 }

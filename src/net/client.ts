@@ -10,6 +10,10 @@
 // window of `creditFrames` DATA frames / `creditBytes` bytes; queryStream() grants more as the
 // consumer pulls, so a consumer that stops pulling stops the server's scan. Leaving a queryStream
 // loop early (break, return, throw) sends CANCEL.
+//
+// Ordering: the frames of successive inserts (insert(), pipeInsert()) on one connection go out in
+// call order, one request after the other (ClientConnection.sendTail), so a sync lane that pipelines
+// its batches on one connection has them appended in order at the receiver.
 import { DbError } from '../core/errors.ts';
 import { systemClock } from '../core/clock.ts';
 import { formatIdentifier } from '../sql/index.ts';
@@ -17,12 +21,14 @@ import { type Batch, type Column, type Origin, batchFromRows, rowArraysOf } from
 import { decodeBatch, encodeBatch } from '../types/batch-codec.ts';
 import { type DataType, parseDataType } from '../types/data-type.ts';
 import { type Value, zeroValue } from '../types/vector.ts';
+import { type Compressor, compressBatch } from './protocol/compression.ts';
 import type { HelloOkMessage, Message } from './protocol/frame.ts';
 import {
   CLIENT_CREDIT_BYTES_DEFAULT,
   CLIENT_CREDIT_FRAMES_DEFAULT,
   CLIENT_INSERT_BATCH_ROWS,
   CONNECTION_WRITE_BUFFER_BYTES_MAX,
+  PIPE_PROTOCOL_VERSION,
   PROTOCOL_VERSION_MAX,
   PROTOCOL_VERSION_MIN,
 } from './protocol/protocol-limits.ts';
@@ -81,7 +87,28 @@ export interface InsertResult {
   readonly endSn: number;
 }
 
+/** A pipe transfer (pipeInsert): what the receiver needs besides the batch. */
+export interface PipeInsertOptions {
+  /** The origin of the batch (exactly-once dedupe at the receiver). */
+  readonly origin?: Origin;
+  /** The sender's pipe name (the receiver's registry key, with the sender's node id). */
+  readonly pipe: string;
+  /** Ask the receiver to create the database, stream and columns it lacks (if its enable_auto_create_schema allows). */
+  readonly autoCreate: boolean;
+  /** Compress the batch (DATA_COMPRESSED); default none. See availableCompressors(). */
+  readonly compressor?: Compressor | null;
+  /** Extra options for the receiver's registry, e.g. `{ state: 'STOP' }`. */
+  readonly report?: Readonly<Record<string, string>>;
+}
+
+export interface PipeInsertResult {
+  readonly rows: number;
+  /** The receiver already held the origin's range: acknowledged, nothing written. */
+  readonly duplicate: boolean;
+}
+
 export interface ServerInfo {
+  /** The protocol version negotiated at the handshake (PIPE_PROTOCOL_VERSION and up carry pipe transfers). */
   readonly version: number;
   readonly serverNodeId: string;
   readonly serverVersion: string;
@@ -261,40 +288,45 @@ export class Client {
     }
     const encoded = batches.map((batch) => encodeBatch(batch, { baseSn: 0, appendTimeMs: systemClock.nowMs(), origin: options.origin ?? null }));
     const connection = await this.connection();
-    let failed: DbError | null = null;
-    const acknowledged = new Promise<InsertResult>((resolve, reject) => {
-      const id = connection.open({
-        onMessage: (message) => {
-          if (message.type === 'INSERT_OK') resolve({ rows: message.rows, firstSn: message.firstSn, endSn: message.endSn });
-          else if (message.type === 'ERROR') reject((failed = errorFromFrame(message)));
-          else return;
-          connection.done(id);
-        },
-        onClose: (error) => reject((failed = error)),
-      });
-      // Inserts on one connection put their frames on the wire in call order, one insert after the
-      // other (their acknowledgements still overlap): the server appends in arrival order, and a
-      // sender that pipelines one lane's batches relies on that order for exactly-once (a later
-      // batch overtaking an earlier one would make the earlier look like a replay).
-      const previous = connection.sendTail;
-      const sent = (async () => {
-        await previous;
-        if (failed !== null || connection.closed) return;
-        connection.send({ type: 'INSERT', requestId: id, stream, database: options.database ?? '' });
-        for (const batch of encoded) {
-          await connection.writable();
-          if (failed !== null || connection.closed) return;
-          connection.send({ type: 'DATA', requestId: id, batch });
-        }
-        connection.send({ type: 'END', requestId: id, rows: batches.reduce((sum, b) => sum + b.rowCount, 0) });
-      })().catch(() => undefined);
-      connection.sendTail = sent;
-    });
+    const rows = batches.reduce((sum, b) => sum + b.rowCount, 0);
+    const acknowledged = sendInsert(connection, { type: 'INSERT', requestId: 0, stream, database: options.database ?? '' }, rows, (id) =>
+      encoded.map((batch): Message => ({ type: 'DATA', requestId: id, batch })),
+    );
     return acknowledged.catch((error: unknown) => {
       // The stream may have been recreated with other columns: describe it afresh next time.
       if (error instanceof DbError && error.code === 'SCHEMA_MISMATCH') this.schemas.delete(`${options.database ?? ''}\u0000${stream}`);
       throw error;
     });
+  }
+
+  /**
+   * A pipe transfer (PIPE_INSERT, protocol 2): one batch, or none (`batch` null: a report that only
+   * updates the receiver's registry of pipes, e.g. `report: { state: 'STOP' }`). Needs a connection
+   * made with clientName PIPE_CLIENT_NAME from an address in the receiver's ip_white_list. Resolves
+   * once the batch is durable at the receiver; a receiver speaking protocol 1 gets PROTOCOL_VERSION.
+   */
+  async pipeInsert(database: string, stream: string, batch: Batch | null, options: PipeInsertOptions): Promise<PipeInsertResult> {
+    const origin = options.origin ?? null;
+    const compressor = options.compressor ?? null;
+    // Started before the first await, so this call's place among the connection's inserts is its call order.
+    const payload = batch === null ? null : encodePipeBatch(batch, origin, compressor);
+    payload?.catch(() => undefined);
+    const connection = await this.connection();
+    if (connection.info.version < PIPE_PROTOCOL_VERSION) {
+      throw new DbError(
+        'PROTOCOL_VERSION',
+        `the receiver ${this.options.host}:${this.options.port} speaks protocol ${connection.info.version}, and pipe transfers need ${PIPE_PROTOCOL_VERSION}: use the legacy sink (iotdb-legacy-pipe-sink) for it`,
+      );
+    }
+    const pipeOptions = new Map<string, string>(Object.entries(options.report ?? {}));
+    pipeOptions.set('pipe', options.pipe);
+    pipeOptions.set('auto_create', options.autoCreate ? 'true' : 'false');
+    const rows = batch?.rowCount ?? 0;
+    const result = await sendInsert(connection, { type: 'PIPE_INSERT', requestId: 0, database, stream, options: pipeOptions }, rows, async (id) => {
+      const frame = await payload;
+      return frame === null || frame === undefined ? [] : [{ ...frame, requestId: id }];
+    });
+    return { rows: result.rows, duplicate: origin !== null && rows > 0 && result.rows === 0 };
   }
 
   async ping(): Promise<void> {
@@ -562,6 +594,63 @@ export class QueryStream implements AsyncIterable<Batch>, AsyncIterator<Batch> {
   private finishRequest(): void {
     if (this.connection !== null && this.id !== 0) this.connection.done(this.id);
   }
+}
+
+/**
+ * Sends one insert request (INSERT or PIPE_INSERT, then its data frames, then END) and resolves with
+ * its INSERT_OK. Inserts on one connection put their frames on the wire in call order, one insert
+ * after the other (their acknowledgements still overlap): the server appends in arrival order, and
+ * a sender that pipelines one lane's batches relies on that order for exactly-once (a later batch
+ * overtaking an earlier one would make the earlier look like a replay). `head.requestId` is replaced.
+ */
+function sendInsert(
+  connection: ClientConnection,
+  head: Extract<Message, { type: 'INSERT' | 'PIPE_INSERT' }>,
+  rows: number,
+  dataFrames: (id: number) => readonly Message[] | Promise<readonly Message[]>,
+): Promise<InsertResult> {
+  let failed: DbError | null = null;
+  return new Promise<InsertResult>((resolve, reject) => {
+    const id = connection.open({
+      onMessage: (message) => {
+        if (message.type === 'INSERT_OK') resolve({ rows: message.rows, firstSn: message.firstSn, endSn: message.endSn });
+        else if (message.type === 'ERROR') reject((failed = errorFromFrame(message)));
+        else return;
+        connection.done(id);
+      },
+      onClose: (error) => reject((failed = error)),
+    });
+    const previous = connection.sendTail;
+    const sent = (async () => {
+      await previous;
+      let frames: readonly Message[];
+      try {
+        frames = await dataFrames(id);
+      } catch (error) {
+        // Nothing of this request is on the wire yet: it fails alone.
+        connection.done(id);
+        reject((failed = error instanceof DbError ? error : new DbError('INTERNAL', String(error), {}, { cause: error })));
+        return;
+      }
+      if (failed !== null || connection.closed) return;
+      connection.send({ ...head, requestId: id });
+      for (const frame of frames) {
+        await connection.writable();
+        if (failed !== null || connection.closed) return;
+        connection.send(frame);
+      }
+      connection.send({ type: 'END', requestId: id, rows });
+    })().catch(() => undefined);
+    connection.sendTail = sent;
+  });
+}
+
+/** One batch as the data frame of a pipe transfer: DATA, or DATA_COMPRESSED with `compressor`. */
+async function encodePipeBatch(batch: Batch, origin: Origin | null, compressor: Compressor | null): Promise<Message> {
+  const encoded = encodeBatch(batch, { baseSn: 0, appendTimeMs: systemClock.nowMs(), origin });
+  if (compressor === null) return { type: 'DATA', requestId: 0, batch: encoded };
+  const compressed = await compressBatch(compressor, encoded);
+  return { type: 'DATA_COMPRESSED', requestId: 0, compressor, uncompressedBytes: encoded.length, compressed };
 }
 
 function isBatch(value: unknown): value is Batch {

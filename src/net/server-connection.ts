@@ -14,13 +14,35 @@
 //   - a peer that does not read its replies (a PING flood) stops being read too.
 // Frames for a request id that is not running (it ended, failed or was cancelled while the frame
 // was on its way) are dropped: CANCEL, CREDIT and the rest of an insert's DATA race with the end.
+//
+// Pipe transfers (protocol version 2): a connection whose HELLO client name is PIPE_CLIENT_NAME is a
+// pipe sender; its address must be in the node's ip_white_list (PIPE_SENDER_REFUSED at the
+// handshake, before authentication). Only such a connection may send PIPE_INSERT; its batches go
+// through node.pipeReceiver (schema creation, conforming, the registry of incoming pipes) and are
+// appended with their origin exactly as INSERT's are, sharing INSERT's ordering and in-flight bounds.
+// Frames newer than the negotiated version are PROTOCOL_ERROR and close the connection.
 import { LOOPBACK_NETWORKS } from '../core/networks.ts';
 import { DbError } from '../core/errors.ts';
 import type { ExecuteResult, Session, TributaryNode } from '../engine/node.ts';
+import type { PipeSender } from '../engine/iotdb/pipe-receiver.ts';
+import type { AppendResult } from '../storage/log/stream-log.ts';
 import type { Batch } from '../types/batch.ts';
 import { decodeBatch, encodeBatch } from '../types/batch-codec.ts';
 import type { Value } from '../types/vector.ts';
-import type { CreditMessage, HelloMessage, InsertMessage, Message, QueryMessage } from './protocol/frame.ts';
+import { inflateBatch } from './protocol/compression.ts';
+import {
+  type CreditMessage,
+  type DataCompressedMessage,
+  type HelloMessage,
+  type InsertMessage,
+  type Message,
+  type PipeInsertMessage,
+  type QueryMessage,
+  PIPE_CLIENT_NAME,
+  frameVersionMin,
+  isPipeClientName,
+} from './protocol/frame.ts';
+import { FRAME_HEADER_BYTES } from './protocol/protocol-limits.ts';
 import type { FrameConnection } from './transport.ts';
 import { asDbError, errorFrame } from './wire-errors.ts';
 
@@ -84,7 +106,22 @@ interface Request {
   cancel(reason: DbError): void;
   onCredit?(message: CreditMessage): void;
   onData?(batch: Uint8Array): void;
+  onCompressed?(message: DataCompressedMessage): void;
   onEnd?(): void;
+}
+
+/** Where an insert request's batches go: INSERT appends to one stream, PIPE_INSERT through the pipe receiver. */
+interface InsertSink {
+  /**
+   * Checks one encoded batch (whole, checked by its header) and readies its append: the function it
+   * resolves with appends the batch, taking its place in the stream when called, and resolves once
+   * the batch is durable.
+   */
+  prepare(bytes: Uint8Array): Promise<() => Promise<AppendResult>>;
+  /** Runs at END when no batch came (a PIPE_INSERT report); absent for INSERT. */
+  empty?(): Promise<void>;
+  /** Whether DATA_COMPRESSED frames are allowed (PIPE_INSERT only). */
+  readonly compressed: boolean;
 }
 
 export class ServerConnection {
@@ -95,8 +132,19 @@ export class ServerConnection {
   private readonly requests = new Map<number, Request>();
   private readonly handshakeTimer = new AbortController();
   private session: Session | null = null;
+  /** The negotiated protocol version (0 before the handshake). */
+  private version = 0;
+  /** Set at the handshake for pipe sender connections (PIPE_CLIENT_NAME). */
+  private pipeSender: PipeSender | null = null;
   private inflightBytes = 0;
   private inflightPaused = false;
+  /**
+   * The batches of every insert on this connection are prepared one after another and their appends
+   * issued in arrival order (an append takes its place in the log when called; durability is awaited
+   * concurrently). Preparing may await (inflating, creating a pipe's schema): without this turn, a
+   * later batch of the same lane could be appended first and make the earlier one look like a replay.
+   */
+  private appendTurn: Promise<void> = Promise.resolve();
   private writePaused = false;
   private idleWaiters: (() => void)[] = [];
 
@@ -217,6 +265,16 @@ export class ServerConnection {
       );
       return;
     }
+    const pipeSender = isPipeClientName(hello.clientName);
+    if (pipeSender) {
+      // Before authentication: a sender outside the white list learns nothing about passwords.
+      try {
+        this.context.node.pipeReceiver.checkSender(this.remoteAddress);
+      } catch (error) {
+        this.fail(asDbError(error));
+        return;
+      }
+    }
     let user: string;
     try {
       user = (await this.context.authenticate(hello.user, hello.password, this.remoteAddress)).user;
@@ -234,6 +292,8 @@ export class ServerConnection {
     }
     this.handshakeTimer.abort();
     this.user = user;
+    this.version = version;
+    this.pipeSender = pipeSender ? { ip: this.remoteAddress, nodeId: hello.nodeId } : null;
     this.session = this.context.node.session({ user });
     this.session.database = database;
     const limits = this.context.limits;
@@ -243,12 +303,18 @@ export class ServerConnection {
   }
 
   private dispatch(message: Message): void {
+    const needed = frameVersionMin(message.type);
+    if (needed > this.version) {
+      this.fail(new DbError('PROTOCOL_ERROR', `${message.type} needs protocol version ${needed}; this connection negotiated version ${this.version}`));
+      return;
+    }
     switch (message.type) {
       case 'PING':
         this.send({ type: 'PONG', requestId: message.requestId });
         return;
       case 'QUERY':
       case 'INSERT':
+      case 'PIPE_INSERT':
         this.startRequest(message);
         return;
       case 'CANCEL':
@@ -259,6 +325,9 @@ export class ServerConnection {
         return;
       case 'DATA':
         this.requestFor(message.requestId)?.onData?.(message.batch);
+        return;
+      case 'DATA_COMPRESSED':
+        this.requestFor(message.requestId)?.onCompressed?.(message);
         return;
       case 'END':
         this.requestFor(message.requestId)?.onEnd?.();
@@ -274,7 +343,7 @@ export class ServerConnection {
     return request;
   }
 
-  private startRequest(message: QueryMessage | InsertMessage): void {
+  private startRequest(message: QueryMessage | InsertMessage | PipeInsertMessage): void {
     const id = message.requestId;
     if (this.requests.has(id)) {
       this.fail(new DbError('PROTOCOL_ERROR', `request id ${id} is already running`));
@@ -286,7 +355,8 @@ export class ServerConnection {
       return;
     }
     if (message.type === 'QUERY') this.startQuery(message);
-    else this.startInsert(message);
+    else if (message.type === 'INSERT') this.startInsert(message);
+    else this.startPipeInsert(message);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -417,8 +487,55 @@ export class ServerConnection {
       this.send(errorFrame(id, error));
       return;
     }
+    const storage = this.context.node.storage;
+    this.receiveInsert(id, {
+      compressed: false,
+      prepare: async (bytes) => {
+        const { header, batch } = decodeBatch(bytes);
+        return () => storage.append(database, message.stream, batch, { origin: header.origin });
+      },
+    });
+  }
+
+  /** PIPE_INSERT: like INSERT, with the target prepared (and created when allowed) by the node's pipe receiver. */
+  private startPipeInsert(message: PipeInsertMessage): void {
+    const id = message.requestId;
+    const session = this.session;
+    if (session === null) throw new DbError('INTERNAL', 'pipe insert before the handshake completed');
+    const sender = this.pipeSender;
+    if (sender === null) {
+      const error = new DbError('ACCESS_DENIED', `PIPE_INSERT is for pipe senders: connect with client name '${PIPE_CLIENT_NAME}' (the receiver checks its ip_white_list)`);
+      this.send(errorFrame(id, error));
+      return;
+    }
+    const node = this.context.node;
+    const receiver = node.pipeReceiver;
+    const authorize = session.authorize.bind(session);
+    const { database, stream, options } = message;
+    this.receiveInsert(id, {
+      compressed: true,
+      prepare: async (bytes) => {
+        const { header, batch } = decodeBatch(bytes);
+        const target = await receiver.prepare(authorize, sender, database, stream, batch.columns, options);
+        if (target === null) throw new DbError('INTERNAL', 'the pipe receiver prepared no stream for a batch');
+        const conformed = receiver.conform(target, batch);
+        return () => node.storage.append(target.database, target.name, conformed, { origin: header.origin });
+      },
+      empty: async () => {
+        await receiver.prepare(authorize, sender, database, stream, null, options);
+      },
+    });
+  }
+
+  /**
+   * Runs an insert request: its batches are appended one after another in arrival order (a lane's
+   * exactly-once relies on it), received bytes count against the connection's in-flight bound until
+   * appended, and INSERT_OK goes out once every batch is durable (duplicates count 0 rows).
+   */
+  private receiveInsert(id: number, sink: InsertSink): void {
     let chain: Promise<void> = Promise.resolve();
     let failed: DbError | null = null;
+    let batches = 0;
     let rows = 0;
     let firstSn = -1;
     let endSn = -1;
@@ -429,30 +546,61 @@ export class ServerConnection {
       this.removeRequest(id);
       if (this.state !== 'closed') this.send(errorFrame(id, error));
     };
+    const enqueue = (admitted: number, bytes: Promise<Uint8Array>) => {
+      batches++;
+      this.admitInflight(admitted);
+      // Wrapped in an object: a promise returned from then() would be awaited, and with it durability.
+      const issued = this.takeTurn(async () => {
+        if (failed !== null) return null;
+        const append = await sink.prepare(await bytes);
+        return { durable: append() };
+      });
+      chain = chain
+        .then(async () => {
+          const started = await issued;
+          if (started === null) return;
+          const appended = await started.durable;
+          if (appended.duplicate === true) return; // a replay of a stored origin range: acknowledged, 0 rows written
+          rows += appended.endSn - appended.firstSn;
+          if (firstSn < 0) firstSn = appended.firstSn;
+          endSn = appended.endSn;
+        })
+        .catch((error: unknown) => fail(asDbError(error)))
+        .finally(() => this.releaseInflight(admitted));
+    };
+    const afterEnd = (type: string): boolean => {
+      if (ended) fail(new DbError('PROTOCOL_ERROR', `${type} after END for insert ${id}`));
+      return ended;
+    };
     this.requests.set(id, {
       cancel: fail,
       onData: (bytes) => {
-        if (ended) {
-          fail(new DbError('PROTOCOL_ERROR', `DATA after END for insert ${id}`));
+        if (!afterEnd('DATA')) enqueue(bytes.length, Promise.resolve(bytes));
+      },
+      onCompressed: (message) => {
+        if (afterEnd('DATA_COMPRESSED')) return;
+        if (!sink.compressed) {
+          fail(new DbError('PROTOCOL_ERROR', `DATA_COMPRESSED is allowed inside PIPE_INSERT only (request ${id} is an INSERT)`));
           return;
         }
-        this.admitInflight(bytes.length);
-        chain = chain
-          .then(async () => {
-            if (failed !== null) return;
-            const { header, batch } = decodeBatch(bytes);
-            const appended = await this.context.node.storage.append(database, message.stream, batch, { origin: header.origin });
-            if (appended.duplicate === true) return; // a replay of a stored origin range: acknowledged, 0 rows written
-            rows += batch.rowCount;
-            if (firstSn < 0) firstSn = appended.firstSn;
-            endSn = appended.endSn;
-          })
-          .catch((error: unknown) => fail(asDbError(error)))
-          .finally(() => this.releaseInflight(bytes.length));
+        const max = this.context.limits.frameBytesMax;
+        if (message.uncompressedBytes + FRAME_HEADER_BYTES > max) {
+          fail(new DbError('FRAME_TOO_LARGE', `DATA_COMPRESSED declares ${message.uncompressedBytes} uncompressed bytes, a DATA frame of more than this server's FRAME_BYTES_MAX (${max})`));
+          return;
+        }
+        // Inflating starts now, on the thread pool; the batch is still appended in arrival order.
+        const inflated = inflateBatch(message.compressor, message.compressed, message.uncompressedBytes);
+        inflated.catch(() => undefined);
+        enqueue(message.compressed.length + message.uncompressedBytes, inflated);
       },
       onEnd: () => {
         if (ended) return;
         ended = true;
+        if (batches === 0 && sink.empty !== undefined) {
+          // In turn as well: a report (state STOP) must not overtake the data sent before it.
+          const reported = this.takeTurn(sink.empty);
+          chain = chain.then(() => reported).catch((error: unknown) => fail(asDbError(error)));
+        }
         void chain.then(() => {
           if (failed !== null) return;
           this.removeRequest(id);
@@ -461,6 +609,16 @@ export class ServerConnection {
         });
       },
     });
+  }
+
+  /** Runs `step` after the steps taken before it on this connection (see appendTurn). */
+  private takeTurn<T>(step: () => Promise<T>): Promise<T> {
+    const turn = this.appendTurn.then(step);
+    this.appendTurn = turn.then(
+      () => undefined,
+      () => undefined,
+    );
+    return turn;
   }
 
   private admitInflight(bytes: number): void {

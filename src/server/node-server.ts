@@ -12,7 +12,7 @@ import { openNode } from '../tributary-node.ts';
 import { SERVER_VERSION } from '../net/http/http-errors.ts';
 import { type HttpServer, startHttpServer } from '../net/http/http-server.ts';
 import { type NativeServer, startNativeServer } from '../net/index.ts';
-import type { ServerConfig } from './config.ts';
+import { type ServerConfig, pipeSettingsOf } from './config.ts';
 import type { Logger } from './logger.ts';
 import { ServerMetrics } from './metrics.ts';
 import { createAuthenticator } from './authenticator.ts';
@@ -45,6 +45,8 @@ export async function startNodeServer(config: ServerConfig, logger: Logger): Pro
     remoteTimeoutMs: config.remote_timeout_ms,
     remoteIdlePingMs: config.remote_idle_ping_ms,
     autoCreateSchema: config.enable_auto_create_schema,
+    ipWhiteList: config.ip_white_list,
+    pipes: pipeSettingsOf(config),
   });
   const authenticate = createAuthenticator({ catalog: node.storage.catalog, usersFile });
   const listeners: Closable[] = [];

@@ -80,9 +80,17 @@ export class Sink {
   /**
    * `onFailure` is called once, with the first delivery failure (the task stops reading then).
    * `catchUp`: a catch-up lane's sink (fewer batches in flight, its own connection).
+   * `inflightMax`: batches awaiting acknowledgement at once (default by `catchUp`; a pipe's sync sink: 1).
    */
-  constructor(target: SinkTarget, onAck: (lane: number, lastSn: number, rows: number) => void, context: () => EvalContext, onFailure: (error: DbError) => void, catchUp = false) {
-    this.inflightMax = catchUp ? SINK_CATCH_UP_INFLIGHT_BATCHES_MAX : SINK_INFLIGHT_BATCHES_MAX;
+  constructor(
+    target: SinkTarget,
+    onAck: (lane: number, lastSn: number, rows: number) => void,
+    context: () => EvalContext,
+    onFailure: (error: DbError) => void,
+    catchUp = false,
+    inflightMax?: number,
+  ) {
+    this.inflightMax = inflightMax ?? (catchUp ? SINK_CATCH_UP_INFLIGHT_BATCHES_MAX : SINK_INFLIGHT_BATCHES_MAX);
     this.channel = catchUp ? 1 : 0;
     this.target = target;
     this.onAck = onAck;

@@ -33,13 +33,17 @@ export interface TaskCheckpoint {
 
 const VERSION = 1;
 
-export class TaskStore {
+/**
+ * One JSON file per task under `<dataDir>/<dir>`; `C` is the checkpoint's shape (views:
+ * TaskCheckpoint; pipes: PipeCheckpoint, pipe-task.ts), which must carry a `state`.
+ */
+export class TaskStore<C extends { readonly state: TaskRunState } = TaskCheckpoint> {
   private readonly dir: string;
   /** Writes of one task run one at a time (they share a temporary file). */
   private readonly chains = new Map<number, Promise<void>>();
 
-  constructor(dataDir: string) {
-    this.dir = join(dataDir, 'tasks');
+  constructor(dataDir: string, dir = 'tasks') {
+    this.dir = join(dataDir, dir);
     mkdirSync(this.dir, { recursive: true });
   }
 
@@ -47,7 +51,7 @@ export class TaskStore {
     return join(this.dir, `${taskId}.json`);
   }
 
-  load(taskId: number): TaskCheckpoint | null {
+  load(taskId: number): C | null {
     const path = this.path(taskId);
     let text: string;
     try {
@@ -65,12 +69,12 @@ export class TaskStore {
     if (parsed.version !== VERSION) throw new DbError('CATALOG_CORRUPT', `${path} has version ${String(parsed.version)}, expected ${VERSION}`);
     const body = JSON.stringify(parsed.state);
     if (parsed.crc !== crc32(body)) throw new DbError('CATALOG_CORRUPT', `${path}: checksum mismatch`);
-    const state = parsed.state as TaskCheckpoint;
+    const state = parsed.state as C;
     if (!['RUNNING', 'PAUSED', 'STOPPED'].includes(state.state)) throw new DbError('CATALOG_CORRUPT', `${path}: unknown state ${String(state.state)}`);
     return state;
   }
 
-  save(taskId: number, checkpoint: TaskCheckpoint): Promise<void> {
+  save(taskId: number, checkpoint: C): Promise<void> {
     const body = JSON.stringify(checkpoint);
     const text = `{"version":${VERSION},"crc":${crc32(body)},"state":${body}}\n`;
     const previous = this.chains.get(taskId) ?? Promise.resolve();

@@ -332,7 +332,8 @@ export class Views implements NodeExtension {
   }
 }
 
-const STATUS_SCHEMA = [
+/** The columns of system.tasks (views here, pipes in pipes/pipes.ts). */
+export const STATUS_SCHEMA = [
   { name: 'database', type: T.string },
   { name: 'name', type: T.string },
   { name: 'kind', type: T.string },

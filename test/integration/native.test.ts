@@ -77,7 +77,7 @@ function sensorBatch(device: string, values: readonly number[]): Batch {
 
 test('native: handshake, server info and ping', async () => {
   const c = await client();
-  assert.deepEqual(c.serverInfo, { version: 1, serverNodeId: 'test-node', serverVersion: 'tributary 0.1.0', database: 'default' });
+  assert.deepEqual(c.serverInfo, { version: 2, serverNodeId: 'test-node', serverVersion: 'tributary 0.1.0', database: 'default' });
   await c.ping();
   await c.ping();
 });

@@ -13,14 +13,14 @@
 // that arrived), then copied once into its own buffer, which keeps a DATA batch 8-aligned at offset 0
 // so batch-codec can view its columns in place.
 import { DbError } from '../../core/errors.ts';
-import { type FrameTypeName, type Message, decodePayload, frameTypeName } from './frame.ts';
+import { type FrameTypeName, type Message, decodePayload, frameTypeName, isDataFrameType } from './frame.ts';
 import { CONTROL_FRAME_BYTES_MAX, FRAME_BYTES_MAX, FRAME_HEADER_BYTES } from './protocol-limits.ts';
 import { protocolError } from './wire-buffer.ts';
 
 export { encodeFrame, encodeFrameParts } from './frame.ts';
 
 export interface DecoderLimits {
-  /** Bytes of a DATA frame, header included (default FRAME_BYTES_MAX). */
+  /** Bytes of a DATA or DATA_COMPRESSED frame, header included (default FRAME_BYTES_MAX). */
   readonly frameBytesMax: number;
   /** Bytes of any other frame, header included (default CONTROL_FRAME_BYTES_MAX). */
   readonly controlFrameBytesMax: number;
@@ -119,9 +119,10 @@ export class FrameDecoder {
     const name = frameTypeName(code);
     if (name === undefined) throw protocolError(`unknown frame type ${code}${peerHint(this.header)}`);
     const frameBytes = 4 + new DataView(this.header.buffer).getUint32(0, true);
-    const max = name === 'DATA' ? this.limits.frameBytesMax : this.limits.controlFrameBytesMax;
+    const data = isDataFrameType(name);
+    const max = data ? this.limits.frameBytesMax : this.limits.controlFrameBytesMax;
     if (frameBytes > max) {
-      const limitName = this.limits.limitName ?? (name === 'DATA' ? 'FRAME_BYTES_MAX' : 'CONTROL_FRAME_BYTES_MAX');
+      const limitName = this.limits.limitName ?? (data ? 'FRAME_BYTES_MAX' : 'CONTROL_FRAME_BYTES_MAX');
       throw new DbError('FRAME_TOO_LARGE', `${name} frame of ${frameBytes} bytes is more than ${limitName} (${max})`, {
         limit: limitName,
         max,

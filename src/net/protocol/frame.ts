@@ -5,8 +5,8 @@
 // Frame (little-endian):
 //   off  size  field
 //     0     4  length L: bytes after this field (type + request id + payload), 5 <= L;
-//               4 + L <= FRAME_BYTES_MAX for DATA, <= CONTROL_FRAME_BYTES_MAX for every other type,
-//               <= HANDSHAKE_FRAME_BYTES_MAX before the handshake completes
+//               4 + L <= FRAME_BYTES_MAX for DATA and DATA_COMPRESSED, <= CONTROL_FRAME_BYTES_MAX
+//               for every other type, <= HANDSHAKE_FRAME_BYTES_MAX before the handshake completes
 //     4     1  type (FRAME_TYPES below; any other value is PROTOCOL_ERROR)
 //     5     4  request id: names the query or insert a frame belongs to (the query id); 0 for
 //               connection-level frames (HELLO, HELLO_OK, an ERROR that ends the connection)
@@ -35,23 +35,49 @@
 //   PING / PONG  ↔   empty; PONG echoes PING's request id
 //   CREDIT       →   u32 frames, u64 bytes: the server may send that many more DATA frames for the
 //                    request, while both counts stay positive (one frame may overdraw the bytes)
+// From version 2 (PIPE_PROTOCOL_VERSION; on a version 1 connection these are PROTOCOL_ERROR):
+//   PIPE_INSERT  →   string database, string stream, map options (string values: `pipe` = the sender's
+//                    pipe name, `auto_create` = 'true' | 'false', report keys such as `state`); DATA or
+//                    DATA_COMPRESSED frames follow, then END; answered INSERT_OK | ERROR as INSERT is.
+//                    No data frame before END is a report: it updates the receiver's registry of pipes
+//                    only. Accepted only on a pipe sender connection (HELLO client name PIPE_CLIENT_NAME
+//                    or starting with PIPE_CLIENT_NAME + '/'), whose address the receiver checked against
+//                    its ip_white_list at the handshake (engine/iotdb/pipe-receiver.ts).
+//   DATA_COMPRESSED ↔ u8 codec (1 gzip, 2 zstd), u32 uncompressed length U (<= FRAME_BYTES_MAX, checked
+//                    before anything is inflated: FRAME_TOO_LARGE), then the compressed bytes of exactly
+//                    one encoded batch (what a DATA frame carries) that must inflate to exactly U bytes
+//                    (else PROTOCOL_ERROR; compression.ts). Inside a PIPE_INSERT only.
 //
 // Conversation: the client sends HELLO and waits for HELLO_OK (or ERROR, then the server closes).
 // The server picks the highest version in both ranges; with none in common it answers ERROR
 // PROTOCOL_VERSION naming both ranges. HELLO, HELLO_OK and ERROR keep this layout in every version,
 // so any two versions can at least negotiate. Then requests run concurrently, each under its own id:
 // QUERY → SCHEMA, DATA* (as credit allows), PROGRESS*, END | ERROR; a statement that returns no rows
-// gets END(written rows) alone. INSERT, DATA*, END → INSERT_OK | ERROR.
+// gets END(written rows) alone. INSERT, DATA*, END → INSERT_OK | ERROR. PIPE_INSERT, (DATA |
+// DATA_COMPRESSED)*, END → INSERT_OK | ERROR. The batches of all inserts on one connection are
+// appended in the order their frames arrived (a sync lane pipelines its batches on one connection).
 import { DbError } from '../../core/errors.ts';
 import type { Column } from '../../types/batch.ts';
 import { peekBatchLength } from '../../types/batch-codec.ts';
 import { formatDataType, parseDataType } from '../../types/data-type.ts';
 import type { Value } from '../../types/vector.ts';
-import { FRAME_HEADER_BYTES, MAP_ENTRIES_MAX, VALUE_NESTING_MAX } from './protocol-limits.ts';
+import { COMPRESSOR_CODES, type Compressor, compressorOfCode } from './compression.ts';
+import { FRAME_BYTES_MAX, FRAME_HEADER_BYTES, MAP_ENTRIES_MAX, PIPE_PROTOCOL_VERSION, VALUE_NESTING_MAX } from './protocol-limits.ts';
 import { ByteReader, ByteWriter, protocolError } from './wire-buffer.ts';
 
 /** "TRBN" little-endian: a HELLO without it is not from a Tributary peer. */
 export const HELLO_MAGIC = 0x4e425254;
+
+/**
+ * The HELLO client name of a pipe sender (`tributary-pipe`, or `tributary-pipe/<anything>`): the
+ * receiver checks its address against ip_white_list at the handshake and allows it PIPE_INSERT.
+ */
+export const PIPE_CLIENT_NAME = 'tributary-pipe';
+
+/** True for the client names of pipe senders (see PIPE_CLIENT_NAME). */
+export function isPipeClientName(clientName: string): boolean {
+  return clientName === PIPE_CLIENT_NAME || clientName.startsWith(`${PIPE_CLIENT_NAME}/`);
+}
 
 export const FRAME_TYPES = {
   HELLO: 1,
@@ -68,6 +94,8 @@ export const FRAME_TYPES = {
   PING: 12,
   PONG: 13,
   CREDIT: 14,
+  PIPE_INSERT: 15,
+  DATA_COMPRESSED: 16,
 } as const;
 
 export type FrameTypeName = keyof typeof FRAME_TYPES;
@@ -77,6 +105,19 @@ const NAME_OF_TYPE: readonly (FrameTypeName | undefined)[] = (() => {
   for (const [name, code] of Object.entries(FRAME_TYPES)) out[code] = name as FrameTypeName;
   return out;
 })();
+
+/** The protocol version a frame type needs (the types missing here exist in every version). */
+const VERSION_OF_TYPE: Partial<Record<FrameTypeName, number>> = { PIPE_INSERT: PIPE_PROTOCOL_VERSION, DATA_COMPRESSED: PIPE_PROTOCOL_VERSION };
+
+/** The lowest protocol version in which a frame type may be sent. */
+export function frameVersionMin(type: FrameTypeName): number {
+  return VERSION_OF_TYPE[type] ?? 1;
+}
+
+/** The frame types whose payload is a (possibly compressed) batch, bounded by FRAME_BYTES_MAX. */
+export function isDataFrameType(type: FrameTypeName): boolean {
+  return type === 'DATA' || type === 'DATA_COMPRESSED';
+}
 
 /** The frame type named by a type byte, or undefined when the byte is not a frame type. */
 export function frameTypeName(code: number): FrameTypeName | undefined {
@@ -162,6 +203,23 @@ export interface InsertOkMessage {
   readonly endSn: number;
 }
 
+export interface PipeInsertMessage {
+  readonly type: 'PIPE_INSERT';
+  readonly requestId: number;
+  readonly database: string;
+  readonly stream: string;
+  readonly options: ReadonlyMap<string, string>;
+}
+
+export interface DataCompressedMessage {
+  readonly type: 'DATA_COMPRESSED';
+  readonly requestId: number;
+  readonly compressor: Compressor;
+  /** Bytes of the encoded batch once inflated (<= FRAME_BYTES_MAX). */
+  readonly uncompressedBytes: number;
+  readonly compressed: Uint8Array;
+}
+
 export interface EmptyMessage {
   readonly type: 'CANCEL' | 'PING' | 'PONG';
   readonly requestId: number;
@@ -186,7 +244,9 @@ export type Message =
   | InsertMessage
   | InsertOkMessage
   | EmptyMessage
-  | CreditMessage;
+  | CreditMessage
+  | PipeInsertMessage
+  | DataCompressedMessage;
 
 // ---------------------------------------------------------------------------------------------
 // Encoding
@@ -291,6 +351,19 @@ function writePayload(writer: ByteWriter, message: Message): Uint8Array | null {
       writer.u32(message.frames);
       writer.u64(message.bytes);
       return null;
+    case 'PIPE_INSERT':
+      writer.string(message.database);
+      writer.string(message.stream);
+      writer.u32(message.options.size);
+      for (const [key, value] of message.options) {
+        writer.string(key);
+        writer.string(value);
+      }
+      return null;
+    case 'DATA_COMPRESSED':
+      writer.u8(COMPRESSOR_CODES[message.compressor]);
+      writer.u32(message.uncompressedBytes);
+      return message.compressed;
   }
 }
 
@@ -396,6 +469,27 @@ function readPayload(reader: ByteReader, type: FrameTypeName, requestId: number,
       return { type, requestId };
     case 'CREDIT':
       return { type, requestId, frames: reader.u32('frames'), bytes: reader.u64('bytes') };
+    case 'PIPE_INSERT': {
+      const database = reader.string('database');
+      const stream = reader.string('stream');
+      const options = readMap(reader, 'options', () => reader.string('option value'));
+      return { type, requestId, database, stream, options };
+    }
+    case 'DATA_COMPRESSED': {
+      const code = reader.u8('codec');
+      const compressor = compressorOfCode(code);
+      if (compressor === undefined) throw protocolError(`DATA_COMPRESSED has unknown codec ${code} (1 gzip, 2 zstd)`);
+      const uncompressedBytes = reader.u32('uncompressed length');
+      if (uncompressedBytes > FRAME_BYTES_MAX) {
+        throw new DbError('FRAME_TOO_LARGE', `DATA_COMPRESSED declares ${uncompressedBytes} uncompressed bytes, more than FRAME_BYTES_MAX (${FRAME_BYTES_MAX})`, {
+          limit: 'FRAME_BYTES_MAX',
+          max: FRAME_BYTES_MAX,
+          value: uncompressedBytes,
+        });
+      }
+      if (reader.remaining === 0) throw protocolError('DATA_COMPRESSED carries no compressed bytes');
+      return { type, requestId, compressor, uncompressedBytes, compressed: reader.bytesOf(reader.remaining, 'compressed batch') };
+    }
   }
 }
 

@@ -7,9 +7,15 @@ import { BATCH_BYTES_MAX, TYPE_NESTING_MAX } from '../../core/limits.ts';
 const KiB = 1024;
 const MiB = 1024 * KiB;
 
-/** Versions this build speaks. A peer offering any overlapping range gets the highest common one. */
+/**
+ * Versions this build speaks. A peer offering any overlapping range gets the highest common one.
+ * Version 1: queries and inserts. Version 2 adds pipe transfers (PIPE_INSERT, DATA_COMPRESSED).
+ */
 export const PROTOCOL_VERSION_MIN = 1;
-export const PROTOCOL_VERSION_MAX = 1;
+export const PROTOCOL_VERSION_MAX = 2;
+
+/** The first version with PIPE_INSERT and DATA_COMPRESSED; on an older connection they are PROTOCOL_ERROR. */
+export const PIPE_PROTOCOL_VERSION = 2;
 
 /** Bytes before a frame's payload: u32 length, u8 type, u32 request id (see frame.ts). */
 export const FRAME_HEADER_BYTES = 9;
@@ -77,6 +83,7 @@ export const NATIVE_TLS_PORT_DEFAULT = 9440;
 
 assert(PROTOCOL_VERSION_MIN >= 1 && PROTOCOL_VERSION_MIN <= PROTOCOL_VERSION_MAX);
 assert(PROTOCOL_VERSION_MAX <= 0xffff, 'versions travel as u16');
+assert(PIPE_PROTOCOL_VERSION > PROTOCOL_VERSION_MIN && PIPE_PROTOCOL_VERSION <= PROTOCOL_VERSION_MAX, 'pipe frames need a version this build speaks, after the first');
 assert(FRAME_BYTES_MAX >= BATCH_BYTES_MAX + FRAME_HEADER_BYTES, 'a DATA frame must hold the largest batch');
 assert(FRAME_BYTES_MAX <= 0xffff_ffff, 'the length prefix is a u32');
 assert(HANDSHAKE_FRAME_BYTES_MAX <= CONTROL_FRAME_BYTES_MAX);

@@ -4,6 +4,7 @@
 // PROTOCOL_ERROR and leaves the decoder failed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { gzipSync } from 'node:zlib';
 import { DbError, isDbError } from '../../../src/core/errors.ts';
 import { batchFromRows, rowsOf } from '../../../src/types/batch.ts';
 import { decodeBatch, encodeBatch } from '../../../src/types/batch-codec.ts';
@@ -61,6 +62,18 @@ export const SAMPLE_MESSAGES: readonly Message[] = [
   { type: 'PING', requestId: 0xffff_ffff },
   { type: 'PONG', requestId: 0xffff_ffff },
   { type: 'CREDIT', requestId: 1, frames: 8, bytes: 16 * 1024 * 1024 },
+  {
+    type: 'PIPE_INSERT',
+    requestId: 11,
+    database: 'root.vehicle',
+    stream: 'd0',
+    options: new Map([
+      ['pipe', 'p1'],
+      ['auto_create', 'true'],
+      ['state', 'RUNNING'],
+    ]),
+  },
+  { type: 'DATA_COMPRESSED', requestId: 11, compressor: 'gzip', uncompressedBytes: encodedBatch.length, compressed: new Uint8Array(gzipSync(encodedBatch)) },
 ];
 
 function decodeAll(bytes: Uint8Array, splits: readonly number[] = []): Message[] {
