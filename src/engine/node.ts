@@ -258,7 +258,9 @@ function originsTable(storage: Storage, access: Access): RowSet {
   const rows: (string | number)[][] = [];
   for (const stream of storage.catalog.listStreams()) {
     if (!access.canSee(stream.database, stream.name)) continue;
-    for (const mark of storage.log(stream.database, stream.name).originHighWaterMarks().values()) {
+    const log = storage.findLog(stream.database, stream.name);
+    if (log === undefined) continue; // its log is still opening
+    for (const mark of log.originHighWaterMarks().values()) {
       rows.push([stream.database, stream.name, mark.nodeId, mark.taskId, mark.lane, mark.lastSn]);
     }
   }

@@ -121,7 +121,10 @@ export class ServerMetrics {
 
   private renderStreams(out: string[]): void {
     const storage = this.node.storage;
-    const stats = storage.catalog.listStreams().map((s) => ({ labels: { database: s.database, stream: s.name }, stats: storage.log(s.database, s.name).getStats() }));
+    const stats = storage.catalog.listStreams().flatMap((s) => {
+      const log = storage.findLog(s.database, s.name); // undefined while a new stream's log opens
+      return log === undefined ? [] : [{ labels: { database: s.database, stream: s.name }, stats: log.getStats() }];
+    });
     const families = [
       ['tributary_ingest_rows_total', 'counter', 'Rows appended to the stream since the node opened.', (s: (typeof stats)[number]) => s.stats.appendedRows],
       ['tributary_ingest_bytes_total', 'counter', 'Encoded bytes appended to the stream since the node opened.', (s: (typeof stats)[number]) => s.stats.appendedBytes],

@@ -121,6 +121,17 @@ export class Storage {
   }
 
   /**
+   * The stream's log, or undefined when there is no such stream or its log is still opening (a
+   * stream a concurrent statement is creating is in the catalog a moment before its log is open):
+   * for code that walks every stream of the catalog.
+   */
+  findLog(database: string, name: string): StreamLog | undefined {
+    this.checkOpen();
+    const stream = this.catalog.findStream(database, name);
+    return stream === undefined ? undefined : this.logs.get(stream.id);
+  }
+
+  /**
    * Appends a batch to a stream after checking it has exactly the stream's columns, by name and
    * type, in any order (defaults for omitted columns are the insert path's job, above storage).
    */

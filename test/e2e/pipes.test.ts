@@ -221,6 +221,62 @@ WITH SINK ('sink'='iotdb-thrift-sink', 'node-urls'='127.0.0.1:${b.tcpPort}')`);
     await a.sql('DROP PIPE crash');
   });
 
+  test('history → realtime hand-over under load: the pipe is created mid-stream; every row once', async () => {
+    let seq = 0;
+    let writing = true;
+    const writer = (async () => {
+      while (writing) {
+        const rows = Array.from({ length: 20 }, () => {
+          const s = seq++;
+          return `(${s}, ${s})`;
+        }).join(', ');
+        await a.sql(`INSERT INTO root.hand.d(time, seq) values ${rows}`);
+      }
+    })();
+    await waitFor(async () => seq > 400, 10_000, () => 'writer too slow');
+    await a.sql(`CREATE PIPE handover WITH SOURCE ('pattern'='root.hand') WITH SINK ('sink'='iotdb-thrift-async-sink', 'ip'='127.0.0.1', 'port'='${b.tcpPort}')`);
+    await pause(1_000);
+    writing = false;
+    await writer;
+    const sent = (await a.sql('SELECT seq FROM table(root.hand.d) ORDER BY seq')).trim().split('\n').map(Number);
+    const received = async () => (await b.sql('SELECT seq FROM table(root.hand.d) ORDER BY seq')).trim().split('\n').filter((l) => l !== '').map(Number);
+    await waitFor(async () => (await received()).length >= sent.length, 30_000, async () => `B has ${(await received()).length} of ${sent.length}`);
+    await pause(300);
+    assert.deepEqual(await received(), sent);
+    await a.sql('DROP PIPE handover');
+  });
+
+  test('legacy sink (protocol 1), gzip and a rate limit, node-urls failing over past a dead receiver', async () => {
+    const dead = await (async () => {
+      const server = createServer();
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const port = (server.address() as { port: number }).port;
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      return port;
+    })();
+    await a.sql("INSERT INTO root.leg.d(time, s0, s1) values (1, 10, 'a'), (2, 20, 'b')");
+    await a.sql(`CREATE PIPE legacy WITH SOURCE ('pattern'='root.leg') WITH SINK ('sink'='iotdb-legacy-pipe-sink', 'sink.ip'='127.0.0.1', 'sink.port'='${b.tcpPort}', 'sink.version'='1.1')`);
+    const expected = await a.sql('select ** from root.leg');
+    await waitFor(async () => (await b.sql('select ** from root.leg')) === expected, 30_000, async () => `B: ${await b.sql('select ** from root.leg').catch((e: Error) => e.message)}; ${JSON.stringify(await showPipes(a, 'SHOW PIPE legacy'))}`);
+    await a.sql('DROP PIPE legacy');
+
+    const rows = Array.from({ length: 2000 }, (_, i) => `(${i}, ${i}, 'text ${i} ${'x'.repeat(40)}')`).join(', ');
+    await a.sql(`INSERT INTO root.zip.d(time, n, t) values ${rows}`);
+    await a.sql(`CREATE PIPE zipped WITH SOURCE ('pattern'='root.zip')
+WITH SINK ('sink'='iotdb-thrift-sync-sink', 'node-urls'='127.0.0.1:${dead},127.0.0.1:${b.tcpPort}', 'compressor'='gzip', 'rate-limit-bytes-per-second'='100000', 'batch.size-bytes'='16384')`);
+    await waitFor(async () => (await b.sql('SELECT count() FROM table(root.zip.d)')).trim() === '2000', 60_000, async () => JSON.stringify(await showPipes(a, 'SHOW PIPE zipped')));
+    assert.equal(await b.sql('select ** from root.zip'), await a.sql('select ** from root.zip'));
+    await a.sql('DROP PIPE zipped');
+    await assert.rejects(a.sql(`CREATE PIPE lz WITH SINK ('sink'='iotdb-thrift-sink', 'ip'='127.0.0.1', 'port'='1', 'compressor'='lz4')`), /not available/);
+  });
+
+  test('loops: A → B is refused while B pipes into A', async () => {
+    await b.sql(`CREATE PIPE back WITH SOURCE ('pattern'='root.loopb') WITH SINK ('sink'='iotdb-thrift-sink', 'ip'='127.0.0.1', 'port'='${a.tcpPort}')`);
+    await waitFor(async () => (await b.sql("SELECT receiver_node_id FROM system.pipes WHERE name = 'back'")).trim() !== '', 10_000, () => 'B never reached A');
+    await assert.rejects(a.sql(`CREATE PIPE forth WITH SINK ('sink'='iotdb-thrift-sink', 'ip'='127.0.0.1', 'port'='${b.tcpPort}')`), /loop A → B → A/);
+    await b.sql('DROP PIPE back');
+  });
+
   test('USE_PIPE is required for every pipe statement', async () => {
     await a.sql("CREATE USER piper IDENTIFIED BY 'pw'");
     const asPiper = async (sql: string) => {

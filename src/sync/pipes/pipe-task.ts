@@ -43,7 +43,7 @@ import { isTransient } from '../view-task.ts';
 import { compilePattern, type SeriesPattern } from './pattern.ts';
 import { type PipeLaneTarget, type SharedPipeSink, formatEndpoint } from './pipe-sinks.ts';
 import type { PipeSettings } from './pipe-settings.ts';
-import type { PipeConfig, PipeProcessor } from './pipe-types.ts';
+import type { PipeConfig, PipeEndpoint, PipeProcessor } from './pipe-types.ts';
 import { createProcessor } from './processors/index.ts';
 
 /** How often a running pipe looks for new matching streams and new columns. */
@@ -130,6 +130,8 @@ export class PipeTask {
   private droppedRows = 0;
   private lateRowsDone = 0;
   private receiverNodeId: string | null = null;
+  /** Per lane, failed runs so far: its receiver is endpoints[(lane + attempts) % count]. */
+  private readonly laneAttempts = new Map<number, number>();
   private lastSave = 0;
   private saving: Promise<void> | null = null;
   private readonly rateSlots = new Float64Array(RATE_WINDOW_SLOTS);
@@ -151,7 +153,10 @@ export class PipeTask {
 
   /** The streams this pipe reads now (IoTDB databases, some column matching the pattern). */
   sourceStreams(): StreamDef[] {
-    return this.options.storage.catalog.listStreams().filter((s) => isIotdbDatabaseName(s.database) && this.pattern.mayMatchStream(s.database, s.name));
+    const storage = this.options.storage;
+    return storage.catalog
+      .listStreams()
+      .filter((s) => isIotdbDatabaseName(s.database) && this.pattern.mayMatchStream(s.database, s.name) && storage.findLog(s.database, s.name) !== undefined);
   }
 
   /** Records each existing source stream's history boundary and holds its data (at CREATE). */
@@ -160,7 +165,9 @@ export class PipeTask {
     const boundaries: Record<string, number> = {};
     for (const stream of storage.catalog.listStreams()) {
       if (!isIotdbDatabaseName(stream.database) || !pattern.mayMatchStream(stream.database, stream.name)) continue;
-      const log = storage.log(stream.database, stream.name);
+      // A stream whose log is still opening has no rows yet: all of it is realtime (boundary 0).
+      const log = storage.findLog(stream.database, stream.name);
+      if (log === undefined) continue;
       boundaries[String(stream.id)] = log.nextSn;
       await log.registerConsumer(consumerId, config.source.historyEnabled ? log.firstSn : log.nextSn);
     }
@@ -320,12 +327,18 @@ export class PipeTask {
       inner.abort(error);
     };
     try {
+      // Learn who the receiver is before any lane runs: a loop into this node stops the pipe, and
+      // system.pipes shows the receiver's node id (CREATE PIPE on that node checks it for A → B → A).
+      if (!this.options.sink.isNoop) await this.probeReceivers(attempt);
       while (!inner.signal.aborted) {
         for (const stream of this.sourceStreams()) {
           if (running.has(stream.id)) continue;
-          const lane = this.runLane(stream, attempt, inner.signal, marks, onProgress)
+          const lane = this.runLane(stream, this.laneAttempts.get(stream.id) ?? 0, inner.signal, marks, onProgress)
             .catch((error: unknown) => {
-              if (!inner.signal.aborted) fail(error);
+              if (inner.signal.aborted) return;
+              // The lane's next run tries the next receiver (node-urls fail-over).
+              if (error instanceof DbError && isTransient(error)) this.laneAttempts.set(stream.id, (this.laneAttempts.get(stream.id) ?? 0) + 1);
+              fail(error);
             })
             .finally(() => running.delete(stream.id));
           running.set(stream.id, lane);
@@ -386,13 +399,7 @@ export class PipeTask {
 
     const sink = this.options.sink;
     const target: PipeLaneTarget = sink.laneTarget(this.options.name, stream.id, attempt, database, name, processor.schema);
-    const receiver = await target.receiverNodeId();
-    if (receiver !== '') {
-      if (receiver === this.options.nodeId) {
-        throw new DbError('INVALID_ARGUMENT', `pipe ${this.options.name}: its sink ${target.describe} is this node itself; a pipe cannot sync a node into itself`);
-      }
-      this.receiverNodeId = receiver;
-    }
+    this.checkReceiver(await target.receiverNodeId(), sink.endpointFor(stream.id, attempt));
 
     let after = this.lanes.get(stream.id) ?? this.startAfter(stream.id);
     // Merging batches changes their boundaries from a previous run's: resume after what the
@@ -510,6 +517,36 @@ export class PipeTask {
     else await window.drain().catch(() => undefined);
     this.lateRowsDone += processor.lateRows;
     this.laneStates.delete(stream.id);
+  }
+
+  /**
+   * Connects to the receivers, from the `attempt`-th on, until one answers (its node id is then
+   * known); fails with the last error when none does.
+   */
+  private async probeReceivers(attempt: number): Promise<void> {
+    const sink = this.options.sink;
+    const count = sink.config.endpoints.length;
+    let last: unknown = null;
+    for (let i = 0; i < count; i++) {
+      try {
+        const receiver = await sink.laneTarget(this.options.name, 0, attempt + i, '', '', []).receiverNodeId();
+        this.checkReceiver(receiver, sink.endpointFor(0, attempt + i));
+        return;
+      } catch (error) {
+        if (error instanceof DbError && !isTransient(error)) throw error;
+        last = error;
+      }
+    }
+    throw last;
+  }
+
+  /** Records the receiver's node id; one that is this node is a loop (A → A): unrecoverable. */
+  private checkReceiver(receiver: string, endpoint: PipeEndpoint): void {
+    if (receiver === '') return;
+    if (receiver === this.options.nodeId) {
+      throw new DbError('INVALID_ARGUMENT', `pipe ${this.options.name}: its receiver ${formatEndpoint(endpoint)} is this node itself; a pipe cannot sync a node into itself`);
+    }
+    this.receiverNodeId = receiver;
   }
 
   /**
