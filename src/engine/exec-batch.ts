@@ -110,6 +110,44 @@ export function sliceRows(batch: ExecBatch, start: number, end: number): ExecBat
   return takeRows(batch, indices);
 }
 
+/**
+ * String columns of one interner concatenated without decoding them: untouched rows (forwarding,
+ * SELECT *) as one run of their bytes, so they still leave as raw bytes (no hashing, no UTF-8
+ * round trip); coded rows as one run of codes. Null when the columns mix the two or other
+ * dictionaries (the caller then concatenates the strings).
+ */
+function concatStringCols(cols: readonly Col[], total: number, nulls: Uint8Array | null): DictionaryStringCol | null {
+  const first = cols[0] as DictionaryStringCol;
+  if (!cols.every((col) => col instanceof DictionaryStringCol && col.interner === first.interner && col.dictionary === first.dictionary)) return null;
+  const strings = cols as readonly DictionaryStringCol[];
+  const raws = strings.map((col) => col.rawVector(col.type));
+  if (first.interner !== null && raws.every((raw) => raw !== null)) {
+    let byteCount = 0;
+    for (const raw of raws) byteCount += raw!.bytes.length;
+    const bytes = new Uint8Array(byteCount);
+    const offsets = new Uint32Array(total + 1);
+    let row = 0;
+    let at = 0;
+    for (const raw of raws) {
+      bytes.set(raw!.bytes, at);
+      for (let i = 0; i < raw!.rowCount; i++) offsets[row + i + 1] = at + raw!.offsets[i + 1];
+      row += raw!.rowCount;
+      at += raw!.bytes.length;
+    }
+    return new DictionaryStringCol(first.type, null, first.dictionary, bytes, offsets, nulls, first.interner);
+  }
+  if (!strings.every((col) => col.isEncoded)) return null;
+  const codes = new Int32Array(total);
+  let at = 0;
+  for (const col of strings) {
+    const part = col.codes;
+    for (let i = 0; i < part.length; i++) if (part[i] < 0) return null; // a row beyond the dictionary's bound
+    codes.set(part, at);
+    at += part.length;
+  }
+  return new DictionaryStringCol(first.type, codes, first.dictionary, NO_BYTES, NO_OFFSETS, nulls, first.interner);
+}
+
 /** Concatenates batches of one schema. */
 export function concatRows(schema: readonly Column[], batches: readonly ExecBatch[]): ExecBatch {
   if (batches.length === 1) return batches[0];
@@ -118,6 +156,17 @@ export function concatRows(schema: readonly Column[], batches: readonly ExecBatc
     const first = batches[0]?.cols[c];
     const anyNulls = batches.some((b) => b.cols[c].nulls !== null);
     const nulls = anyNulls ? new Uint8Array(total) : null;
+    if (nulls !== null) {
+      let at = 0;
+      for (const b of batches) {
+        if (b.cols[c].nulls !== null) nulls.set(b.cols[c].nulls!, at);
+        at += b.rowCount;
+      }
+    }
+    if (first instanceof DictionaryStringCol) {
+      const strings = concatStringCols(batches.map((b) => b.cols[c]), total, nulls);
+      if (strings !== null) return strings;
+    }
     let values: Col['values'];
     const anyBig = batches.some((b) => b.cols[c].values instanceof BigInt64Array || b.cols[c].values instanceof BigUint64Array);
     if (anyBig) {
@@ -145,13 +194,6 @@ export function concatRows(schema: readonly Column[], batches: readonly ExecBatc
       const out: unknown[] = [];
       for (const b of batches) for (let i = 0; i < b.rowCount; i++) out.push((b.cols[c].values as ArrayLike<unknown>)[i]);
       values = (first.values instanceof BigInt64Array ? BigInt64Array.from(out as bigint[]) : first.values instanceof BigUint64Array ? BigUint64Array.from(out as bigint[]) : out) as Col['values'];
-    }
-    if (nulls !== null) {
-      let at = 0;
-      for (const b of batches) {
-        if (b.cols[c].nulls !== null) nulls.set(b.cols[c].nulls!, at);
-        at += b.rowCount;
-      }
     }
     return { type: first?.type ?? column.type, values, nulls };
   });

@@ -80,6 +80,69 @@ with sink (
     assert.deepEqual(await showPipes(a), []);
   });
 
+  test("the seed's other CREATE PIPE examples, as written (run on B, which syncs to A on 6667)", async () => {
+    const toA = (sql: string) => sql.replaceAll("'6667'", `'${a.tcpPort}'`);
+    // History on B: one row inside the example's historical range, one after it.
+    await b.sql('INSERT INTO root.timecho.d(time, s) values (1420070400000, 1), (1685577600000, 2)');
+    await b.sql(
+      toA(`CREATE PIPE timecho_full -- PipeId is the name that uniquely identifies the sync task
+WITH SOURCE (
+-- Default IoTDB Data Extraction Plugin
+'source' = 'iotdb-source',
+-- Path prefix, only data that can match the path prefix will be extracted for subsequent processing and delivery
+'source.pattern' = 'root.timecho',
+-- Describes the time range of the data being extracted, indicating the earliest possible time
+'source.historical.start-time' = '2011.12.03T10:15:30+01:00',
+-- Describes the time range of the extracted data, indicating the latest time
+'source.historical.end-time' = '2022.12.03T10:15:30+01:00',
+)
+WITH PROCESSOR (
+-- Default data processing plugin, means no processing
+'processor' = 'do-nothing-processor',
+)
+WITH SINK (
+-- IoTDB data sending plugin with target IoTDB
+'sink' = 'iotdb-thrift-sink',
+-- Data service for one of the DataNode nodes on the target IoTDB ip
+'sink.ip' = '127.0.0.1',
+-- Data service port of one of the DataNode nodes of the target IoTDB
+'sink.port' = '6667',
+)`),
+    );
+    // Realtime rows are not bounded by the historical range.
+    await b.sql('INSERT INTO root.timecho.d(time, s) values (1893456000000, 3)');
+    const times = async () => (await a.sql('SELECT s FROM table(root.timecho.d) ORDER BY s')).trim();
+    await waitFor(async () => (await times()) === '1\n3', 30_000, async () => `A: ${await times().catch((e: Error) => e.message)}; ${JSON.stringify(await showPipes(b, 'SHOW PIPE timecho_full'))}`);
+    await b.sql('DROP PIPE timecho_full');
+    await b.sql(
+      toA(`CREATE PIPE timecho_min -- PipeId is a name that uniquely identifies the task.
+WITH SINK (
+-- IoTDB data sending plugin with target IoTDB
+'sink' = 'iotdb-thrift-sink',
+-- Data service for one of the DataNode nodes on the target IoTDB ip
+'sink.ip' = '127.0.0.1',
+-- Data service port of one of the DataNode nodes of the target IoTDB
+'sink.port' = '6667',
+)`),
+    );
+    await b.sql('DROP PIPE timecho_min');
+    // The 1.3.1+ prefix example, both spellings (the air-gap sink delivers as the sync sink here).
+    await a.sql(toB(`create pipe A2B
+with sink (
+'sink'='iotdb-thrift-sink',
+'sink.ip'='127.0.0.1',
+'sink.port'='6668'
+)`));
+    await a.sql('DROP PIPE A2B');
+    await a.sql(toB(`create pipe A2B
+with sink (
+'sink'='iotdb-air-gap-sink',
+'ip'='127.0.0.1',
+'port'='6668'
+)`));
+    await a.sql('DROP PIPE A2B');
+  });
+
   test('state transitions: RUNNING on create, STOP/START, DROP without STOP; an unknown pipe is an error', async () => {
     await a.sql(`CREATE PIPE states WITH SINK ('sink'='do-nothing-sink')`);
     assert.equal((await showPipes(a, 'SHOW PIPE states'))[0]!.State, 'RUNNING');

@@ -36,7 +36,7 @@ import { removeStaleTemp, writeFileAtomic } from '../../storage/catalog/atomic-f
 import type { ColumnDef, StreamDef } from '../../storage/catalog/catalog-types.ts';
 import { TIME_COLUMN, validateColumnName, validateDatabaseNameForChange, validateName } from '../../storage/catalog/names.ts';
 import type { Storage } from '../../storage/storage.ts';
-import type { Batch, Column } from '../../types/batch.ts';
+import { type Batch, type Column, makeBatch } from '../../types/batch.ts';
 import { type DataType, T, formatDataType, sameType } from '../../types/data-type.ts';
 import type { Authorize } from '../auth/access.ts';
 import { batchFromExec, execFromBatch } from '../exec-batch.ts';
@@ -163,6 +163,8 @@ export class PipeReceiver {
   /** `batch` with the stream's columns (see the header); the batch itself when it fits already. */
   conform(target: StreamDef, batch: Batch): Batch {
     if (fits(target, batch)) return batch;
+    const wrapped = wrapNullable(target, batch);
+    if (wrapped !== null) return wrapped;
     try {
       const exec = conformBatch(execFromBatch(batch), target.columns, { nowMs: this.clock.nowMs() }, `stream ${target.database}.${target.name}`);
       return batchFromExec(exec);
@@ -295,6 +297,31 @@ function nullableType(type: DataType): DataType {
 }
 
 /** True when the batch can be appended as it is: every column is the stream's, with its type. */
+/**
+ * The batch with each column of type T that the stream holds as nullable(T) wrapped as a nullable
+ * vector without NULLs (the values are not touched: IoTDB series are nullable on the receiver while
+ * a sender's stream may declare them NOT NULL); null when some column needs a real cast.
+ */
+function wrapNullable(target: StreamDef, batch: Batch): Batch | null {
+  const vectors = batch.vectors.slice();
+  const columns = batch.columns.slice();
+  for (let i = 0; i < columns.length; i++) {
+    const given = columns[i]!;
+    const column = target.columns.find((c) => c.name === given.name);
+    if (column === undefined) return null;
+    if (sameType(column.type, given.type)) continue;
+    if (column.type.kind !== 'nullable' || !sameType(column.type.inner, given.type)) return null;
+    const inner = vectors[i]!;
+    vectors[i] = { kind: 'nullable', type: column.type, rowCount: inner.rowCount, nulls: new Uint8Array(inner.rowCount), inner };
+    columns[i] = { name: given.name, type: column.type };
+  }
+  for (const column of target.columns) {
+    if (column.type.kind === 'nullable' && column.default === undefined) continue;
+    if (!columns.some((c) => c.name === column.name)) return null;
+  }
+  return makeBatch(columns, vectors);
+}
+
 function fits(target: StreamDef, batch: Batch): boolean {
   for (const given of batch.columns) {
     const column = target.columns.find((c) => c.name === given.name);

@@ -120,6 +120,10 @@ const SINK_PLUGINS: Readonly<Record<string, PipeSinkPlugin>> = {
   'iotdb-thrift-sync-connector': 'iotdb-thrift-sync-sink',
   'iotdb-legacy-pipe-connector': 'iotdb-legacy-pipe-sink',
   'do-nothing-connector': 'do-nothing-sink',
+  // The seed's key-prefix example names the air-gap sink. Tributary has no data-diode transport: it
+  // delivers like the sync sink (one batch at a time, in order) over the native protocol.
+  'iotdb-air-gap-sink': 'iotdb-thrift-sync-sink',
+  'iotdb-air-gap-connector': 'iotdb-thrift-sync-sink',
 };
 /** IoTDB's other built-in plugins: named so the error says "not supported" rather than "unknown". */
 const UNSUPPORTED_PLUGINS: readonly string[] = [
@@ -131,14 +135,12 @@ const UNSUPPORTED_PLUGINS: readonly string[] = [
   'throwing-exception-processor',
   'rename-database-processor',
   'iotdb-thrift-ssl-sink',
-  'iotdb-air-gap-sink',
   'websocket-sink',
   'opc-ua-sink',
   'opc-da-sink',
   'write-back-sink',
   'subscription-sink',
   'iotdb-thrift-ssl-connector',
-  'iotdb-air-gap-connector',
   'websocket-connector',
   'opc-ua-connector',
   'write-back-connector',
