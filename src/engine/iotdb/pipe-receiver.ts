@@ -300,7 +300,8 @@ function nullableType(type: DataType): DataType {
 /**
  * The batch with each column of type T that the stream holds as nullable(T) wrapped as a nullable
  * vector without NULLs (the values are not touched: IoTDB series are nullable on the receiver while
- * a sender's stream may declare them NOT NULL); null when some column needs a real cast.
+ * a sender's stream may declare them NOT NULL), and times relabelled with the stream's time zone;
+ * null when some column needs a real cast.
  */
 function wrapNullable(target: StreamDef, batch: Batch): Batch | null {
   const vectors = batch.vectors.slice();
@@ -310,6 +311,12 @@ function wrapNullable(target: StreamDef, batch: Batch): Batch | null {
     const column = target.columns.find((c) => c.name === given.name);
     if (column === undefined) return null;
     if (sameType(column.type, given.type)) continue;
+    if (sameTimeStorage(column.type, given.type)) {
+      // datetime64(3) and datetime64(3, 'UTC') hold the same epoch milliseconds: relabel only.
+      vectors[i] = { ...vectors[i]!, type: column.type } as Batch['vectors'][number];
+      columns[i] = { name: given.name, type: column.type };
+      continue;
+    }
     if (column.type.kind !== 'nullable' || !sameType(column.type.inner, given.type)) return null;
     const inner = vectors[i]!;
     vectors[i] = { kind: 'nullable', type: column.type, rowCount: inner.rowCount, nulls: new Uint8Array(inner.rowCount), inner };
@@ -320,6 +327,12 @@ function wrapNullable(target: StreamDef, batch: Batch): Batch | null {
     if (!columns.some((c) => c.name === column.name)) return null;
   }
   return makeBatch(columns, vectors);
+}
+
+/** Both are datetime64 of one precision (or both datetime): the same values, whatever their time zones. */
+function sameTimeStorage(a: DataType, b: DataType): boolean {
+  if (a.kind === 'datetime64' && b.kind === 'datetime64') return a.precision === b.precision;
+  return a.kind === 'datetime' && b.kind === 'datetime';
 }
 
 function fits(target: StreamDef, batch: Batch): boolean {

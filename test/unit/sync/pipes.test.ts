@@ -79,3 +79,32 @@ describe('pipe statements on one node', () => {
     }
   });
 });
+
+describe('pipe receiver: batches from a stream with NOT NULL columns', () => {
+  test('T arrives in the receiver’s nullable(T) series, times in its time zone, values untouched', async () => {
+    const { makeBatch } = await import('../../../src/types/batch.ts');
+    const { vectorFromValues } = await import('../../../src/types/vector.ts');
+    const { T } = await import('../../../src/types/data-type.ts');
+    const node = await openNode({ dataDir: tempDir('trib-pipes-') });
+    try {
+      const columns = [
+        { name: '_tp_time', type: T.datetime64() },
+        { name: 'device', type: T.string },
+        { name: 'temp', type: T.float64 },
+      ];
+      const batch = makeBatch(columns, [vectorFromValues(columns[0]!.type, [1000, 2000]), vectorFromValues(T.string, ['a', 'b']), vectorFromValues(T.float64, [1.5, 2.5])]);
+      const receiver = node.pipeReceiver;
+      const options = new Map([['pipe', 'p'], ['auto_create', 'true']]);
+      const target = await receiver.prepare(() => undefined, { ip: '127.0.0.1', nodeId: 'sender' }, 'root.nn', 'd', batch.columns, options);
+      const conformed = receiver.conform(target!, batch);
+      assert.equal(conformed.vectors[1]!.kind, 'nullable');
+      await node.storage.append('root.nn', 'd', conformed);
+      const result = await node.session().execute('SELECT device, temp FROM table(root.nn.d) ORDER BY _tp_time FORMAT TabSeparated');
+      assert.equal(result.kind, 'rows');
+      const rowsOut = result.kind === 'rows' ? result.batches.flatMap((b) => Array.from({ length: b.rowCount }, (_, r) => [valueAt(b.vectors[0]!, r), valueAt(b.vectors[1]!, r)])) : [];
+      assert.deepEqual(rowsOut, [['a', 1.5], ['b', 2.5]]);
+    } finally {
+      await node.close();
+    }
+  });
+});
