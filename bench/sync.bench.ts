@@ -26,7 +26,8 @@
 //              outage at 10,000 rows/s leaves behind, without waiting 60 s (with --real-outage the
 //              bench waits OUTAGE_SECONDS instead, and the backlog is the live writer's own rows).
 //              UNPAUSE; time until the cloud holds every row the edge held at the unpause →
-//              backlog rows/s, while the live rows sent during the catch-up are timed as above.
+//              backlog rows/s, while the live rows sent during the catch-up (from the moment the
+//              UNPAUSE statement returned) are timed as above.
 //              Then 3 s more of live rows after the catch-up (recovered latency).
 // Completion is detected cheaply (bench/support/node-progress.ts: the cloud's
 // tributary_stream_next_sn from /metrics and the edge's system.tasks acked_position, polled every
@@ -324,9 +325,11 @@ async function runOurs(run: number): Promise<OursRun> {
     const edgeAtUnpause = await streamNextSn(pair.edge.url, 'default', EDGE_STREAM);
     edgeCpu = cpuSeconds(pair.edge.child.pid);
     cloudCpu = cpuSeconds(pair.cloud.child.pid);
-    const unpausedAt = epoch();
     t0 = performance.now();
     await post(pair.edge.url, `SYSTEM UNPAUSE MATERIALIZED VIEW ${VIEW}`, '');
+    // Live rows are those sent once the edge has taken the UNPAUSE (the link is back); rows sent while
+    // the statement was on its way are outage rows, delivered with the backlog.
+    const unpausedAt = epoch();
     await waitDelivered(pair, edgeAtUnpause, `the cloud to catch up to the ${edgeAtUnpause} rows the edge held at the unpause`);
     const catchupSeconds = (performance.now() - t0) / 1000;
     const caughtUpAt = epoch();
@@ -356,6 +359,16 @@ async function runOurs(run: number): Promise<OursRun> {
       outageRowsAge: p.window(pausedAt, unpausedAt),
       ...catchupCpu,
     };
+    if (process.env.SYNC_TIMELINE !== undefined) {
+      // Live latency by send time, in 50 ms steps from the unpause: where the catch-up delays live rows.
+      for (let from = unpausedAt - 100; from < caughtUpAt + 200; from += 50) {
+        const w = p.window(from, from + 50);
+        const d = p.window(from, from + 50, true);
+        const acks = writer.ackMs.filter((_, i) => writer!.ackSentAt[i]! >= from && writer!.ackSentAt[i]! < from + 50);
+        process.stderr.write(`  timeline ${round(from - unpausedAt)} ms: rows ${w.rows} p50 ${w.p50ms} p99 ${w.p99ms} max ${w.maxms} | durable p50 ${d.p50ms} | edge ack max ${round(Math.max(...acks), 1)}\n`);
+      }
+      process.stderr.write(`  caught up at ${round(caughtUpAt - unpausedAt)} ms\n`);
+    }
     if (p.unknownRows > 0) throw new Error(`the probe saw ${p.unknownRows} rows with a _tp_time the writer never sent`);
 
     // Exactly-once: the cloud holds what the edge holds, no more, no less.

@@ -24,6 +24,8 @@ export class LiveWriter {
   rowsAcked = 0;
   /** Insert acknowledgement latency of each batch (ms): the source node's durable insert. */
   readonly ackMs: number[] = [];
+  /** Send time (epoch ms) of each batch in ackMs, same order. */
+  readonly ackSentAt: number[] = [];
   /** How far behind its schedule the writer ever was (ms). */
   maxBehindMs = 0;
   private inflight = 0;
@@ -79,6 +81,7 @@ export class LiveWriter {
       this.client.insert(this.stream, batch).then(
         (result) => {
           this.ackMs.push(performance.now() - a);
+          this.ackSentAt.push(sentAt);
           this.rowsAcked += result.rows;
           this.inflight--;
         },
