@@ -28,6 +28,7 @@ import type { Storage } from '../storage/storage.ts';
 import { T } from '../types/data-type.ts';
 import { RETRY_DELAY_MAX_MS, retryDelayMs, sleep } from './backoff.ts';
 import { PushPipeline } from './push-pipeline.ts';
+import { RateMeter } from './rate-meter.ts';
 import { Sink, type SinkTarget } from './sinks.ts';
 import type { TaskCheckpoint, TaskRunState, TaskStore } from './task-store.ts';
 
@@ -48,9 +49,6 @@ export const CATCH_UP_LANES_MAX = 8;
 const RUN_SETTLE_MS = 2_000;
 /** A view over a local stream merges consecutive source batches up to this many rows per delivery. */
 export const SYNC_GROUP_ROWS_MAX = 65_536;
-/** rows_per_second is measured over RATE_WINDOW_SLOTS slots of RATE_SLOT_MS. */
-const RATE_SLOT_MS = 250;
-const RATE_WINDOW_SLOTS = 8;
 
 export interface ViewTaskOptions {
   readonly id: number;
@@ -108,12 +106,12 @@ export class ViewTask {
   private seenSn = new Map<number, number>();
   private lastSave = 0;
   private saving: Promise<void> | null = null;
-  /** Acknowledged rows per 250 ms slot over the last RATE_WINDOW_SLOTS slots (rows/s at read time). */
-  private readonly rateSlots = new Float64Array(RATE_WINDOW_SLOTS);
-  private rateSlotAt = 0;
+  /** Acknowledged rows per second (status). */
+  private readonly rate: RateMeter;
 
   constructor(options: ViewTaskOptions, checkpoint: TaskCheckpoint) {
     this.options = options;
+    this.rate = new RateMeter(options.clock);
     this.state = checkpoint.state;
     this.error = checkpoint.error;
     this.lanes = new Map(Object.entries(checkpoint.lanes).map(([k, v]) => [Number(k), v]));
@@ -169,7 +167,7 @@ export class ViewTask {
       lagRows = Math.max(0, source - acked);
     }
     const acked = source - lagRows;
-    const perSecond = this.currentRate();
+    const perSecond = this.rate.perSecond();
     return {
       state: this.state === 'RUNNING' && this.retrying ? 'RETRYING' : this.state,
       sourcePosition: source,
@@ -207,25 +205,6 @@ export class ViewTask {
     }
   }
 
-  /** Rows per second acknowledged over the last RATE_WINDOW_SLOTS × 250 ms. */
-  private currentRate(): number {
-    this.rotateRate();
-    let rows = 0;
-    for (const slot of this.rateSlots) rows += slot;
-    return (rows * 1000) / (RATE_WINDOW_SLOTS * RATE_SLOT_MS);
-  }
-
-  private countRate(rows: number): void {
-    this.rotateRate();
-    this.rateSlots[this.rateSlotAt % RATE_WINDOW_SLOTS] += rows;
-  }
-
-  private rotateRate(): void {
-    const slot = Math.floor(this.options.clock.nowMs() / RATE_SLOT_MS);
-    if (slot - this.rateSlotAt >= RATE_WINDOW_SLOTS) this.rateSlots.fill(0);
-    else for (let s = this.rateSlotAt + 1; s <= slot; s++) this.rateSlots[s % RATE_WINDOW_SLOTS] = 0;
-    if (slot > this.rateSlotAt) this.rateSlotAt = slot;
-  }
 
   private launch(): void {
     if (this.running !== null) return;
@@ -371,7 +350,7 @@ export class ViewTask {
       (lane, lastSn, rows) => {
         this.lanes.set(lane, lastSn);
         this.deliveredRows += rows;
-        this.countRate(rows);
+        this.rate.count(rows);
         onProgress();
         if (this.retrying) this.recovered();
         if (!this.options.stateful && request.kind === 'stream') this.commitLocal(request);

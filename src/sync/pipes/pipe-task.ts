@@ -37,6 +37,7 @@ import type { LogRecord } from '../../storage/log/stream-log.ts';
 import type { Storage } from '../../storage/storage.ts';
 import type { Column } from '../../types/batch.ts';
 import { RETRY_DELAY_MAX_MS, retryDelayMs, sleep } from '../backoff.ts';
+import { RateMeter } from '../rate-meter.ts';
 import { Sink } from '../sinks.ts';
 import type { TaskRunState, TaskStore } from '../task-store.ts';
 import { isTransient } from '../view-task.ts';
@@ -54,8 +55,6 @@ export const PIPE_CHECKPOINT_INTERVAL_MS = 200;
 export const PIPE_GROUP_ROWS_MAX = 65_536;
 /** A run that lasts this long without an error counts as recovered (the warning clears). */
 const RUN_SETTLE_MS = 2_000;
-const RATE_SLOT_MS = 250;
-const RATE_WINDOW_SLOTS = 8;
 
 export interface PipeCheckpoint {
   /** RUNNING; PAUSED = STOPPED by the user; STOPPED = stopped by an unrecoverable error. */
@@ -134,11 +133,12 @@ export class PipeTask {
   private readonly laneAttempts = new Map<number, number>();
   private lastSave = 0;
   private saving: Promise<void> | null = null;
-  private readonly rateSlots = new Float64Array(RATE_WINDOW_SLOTS);
-  private rateSlotAt = 0;
+  /** Acknowledged rows per second (status). */
+  private readonly rate: RateMeter;
 
   constructor(options: PipeTaskOptions, checkpoint: PipeCheckpoint) {
     this.options = options;
+    this.rate = new RateMeter(options.clock);
     this.pattern = compilePattern(options.config.source.pattern);
     this.state = checkpoint.state;
     this.error = checkpoint.error;
@@ -234,7 +234,7 @@ export class PipeTask {
       const after = this.lanes.get(stream.id) ?? this.startAfter(stream.id);
       remaining += Math.max(0, nextSn - 1 - after);
     }
-    const rate = this.currentRate();
+    const rate = this.rate.perSecond();
     let late = this.lateRowsDone;
     for (const lane of this.laneStates.values()) late += lane.processor?.lateRows ?? 0;
     return {
@@ -440,7 +440,7 @@ export class PipeTask {
           this.processorStates.set(stream.id, state);
         }
         this.deliveredRows += rows;
-        this.countRate(rows);
+        this.rate.count(rows);
         onProgress();
         try {
           log.commitConsumer(this.consumerId, lastSn + 1);
@@ -578,24 +578,6 @@ export class PipeTask {
     return { schema: batch.schema, cols: batch.cols.map((col) => takeCol(col, indices)), rowCount: kept };
   }
 
-  private currentRate(): number {
-    this.rotateRate();
-    let rows = 0;
-    for (const slot of this.rateSlots) rows += slot;
-    return (rows * 1000) / (RATE_WINDOW_SLOTS * RATE_SLOT_MS);
-  }
-
-  private countRate(rows: number): void {
-    this.rotateRate();
-    this.rateSlots[this.rateSlotAt % RATE_WINDOW_SLOTS] += rows;
-  }
-
-  private rotateRate(): void {
-    const slot = Math.floor(this.options.clock.nowMs() / RATE_SLOT_MS);
-    if (slot - this.rateSlotAt >= RATE_WINDOW_SLOTS) this.rateSlots.fill(0);
-    else for (let s = this.rateSlotAt + 1; s <= slot; s++) this.rateSlots[s % RATE_WINDOW_SLOTS] = 0;
-    if (slot > this.rateSlotAt) this.rateSlotAt = slot;
-  }
 
   private maybeSave(): void {
     const now = this.options.clock.nowMs();
