@@ -15,9 +15,10 @@
 //   SyncDelOp=true is NOT_SUPPORTED.
 // The receiver is logged into as Tributary's `default` user (the 1.1 protocol had no login).
 import { DbError } from '../../core/errors.ts';
-import type { CreateLegacyPipeStatement, CreatePipeSinkStatement, Expr, Select, SettingValue } from '../../sql/index.ts';
+import type { CreateLegacyPipeStatement, CreatePipeSinkStatement, Expr, Select } from '../../sql/index.ts';
 import { IOTDB_ROOT } from '../../engine/iotdb/paths.ts';
 import { type PipeConfigContext, endpointSinkConfig, formatParameters, parsePipeTimeMs } from './pipe-config.ts';
+import { settingText } from './pipe-config-sections.ts';
 import type { PipeConfig } from './pipe-types.ts';
 
 export const PIPESINK_TYPES: readonly string[] = ['IoTDB'];
@@ -38,7 +39,7 @@ export function parsePipeSinkAttributes(statement: CreatePipeSinkStatement): { i
   let port: number | null = null;
   for (const attribute of statement.attributes) {
     const key = attribute.name.toLowerCase();
-    const text = attributeText(attribute.value);
+    const text = settingText(attribute.value);
     if ((key === 'ip' && ip !== null) || (key === 'port' && port !== null)) {
       throw new DbError('INVALID_SETTING', `${where}: attribute '${attribute.name}' is given twice`, { key: attribute.name });
     }
@@ -104,7 +105,7 @@ function checkLegacySettings(statement: CreateLegacyPipeStatement, where: string
     }
     if (seen.has(key)) throw new DbError('INVALID_SETTING', `${where}: '${setting.name}' is given twice`, { key: setting.name });
     seen.add(key);
-    const text = attributeText(setting.value)?.trim().toLowerCase();
+    const text = settingText(setting.value)?.trim().toLowerCase();
     if (text === 'true') {
       throw new DbError('NOT_SUPPORTED', `${where}: SyncDelOp=true: deletions are not synced (streams are append-only); use SyncDelOp=false or leave it out`, {
         key: setting.name,
@@ -151,16 +152,3 @@ function timeLiteralMs(expr: Expr): number | null {
   return null;
 }
 
-function attributeText(value: SettingValue): string | null {
-  switch (value.kind) {
-    case 'StringLiteral':
-      return value.value;
-    case 'IntegerLiteral':
-    case 'FloatLiteral':
-      return value.text;
-    case 'BooleanLiteral':
-      return value.value ? 'true' : 'false';
-    case 'NullLiteral':
-      return null;
-  }
-}

@@ -162,8 +162,8 @@ function duplicate(where: string, first: string, second: string): DbError {
   return new DbError('INVALID_SETTING', `${where}: ${how}; give it once`, { key: second });
 }
 
-/** A setting's value as text: strings as they are, numbers as written, booleans as true/false. */
-function literalText(value: SettingValue, what: string): string {
+/** A setting's value as text: strings as they are, numbers as written, booleans as true/false; NULL is null. */
+export function settingText(value: SettingValue): string | null {
   switch (value.kind) {
     case 'StringLiteral':
       return value.value;
@@ -173,8 +173,15 @@ function literalText(value: SettingValue, what: string): string {
     case 'BooleanLiteral':
       return value.value ? 'true' : 'false';
     case 'NullLiteral':
-      throw new DbError('INVALID_SETTING', `${what} = NULL: give a value, or leave the key out for its default`);
+      return null;
   }
+}
+
+/** settingText, refusing NULL. */
+function literalText(value: SettingValue, what: string): string {
+  const text = settingText(value);
+  if (text === null) throw new DbError('INVALID_SETTING', `${what} = NULL: give a value, or leave the key out for its default`);
+  return text;
 }
 
 export function sectionText(section: Section, settings: readonly Setting[] | null, fallback: string | null): string {
