@@ -1,5 +1,5 @@
 // latency: round trip of a point query against a real `tributary server` child process on free
-// loopback ports, one request at a time, REQUESTS timed requests after WARMUP untimed ones:
+// loopback ports, one request at a time, REQUESTS timed requests per run and case:
 //   native-point — client.query("SELECT … FROM table(s) WHERE device = '…' LIMIT 1")
 //   http-point   — the same SQL as POST /?query=… (keep-alive, TabSeparated answer)
 //   native-select1, http-select1 — SELECT 1 (the protocol and server overhead without a scan)
@@ -7,6 +7,11 @@
 // Baseline, same run: a loopback TCP echo round trip (a child process echoing each message) of a
 // message the size of the point query's HTTP request, answered with one the size of its response:
 // the raw limit of a request/response over loopback between two Node processes.
+// Steady state: before the runs, each case is sent WARMUP requests. V8 keeps optimizing the server's
+// query path for the first ~4,000 point queries (measured with --trace-opt: 125 TurboFan compiles in
+// the first 1,000, 0-2 per 1,000 after 5,000), and on 2 cores those background compiles delay the
+// requests themselves: p99 3-5 ms in the first 1,000, 0.5-1 ms once settled. The first COLD
+// requests of the warm-up are timed too and printed as `cold` (what a freshly started server gives).
 // One JSON line per run with p50/p99/max in ms, then medians over runs (p99 target ≤ 2 ms).
 //
 // Run: npm run bench:latency   (REQUESTS, WARMUP, RUNS, ROWS_IN_STREAM override;
@@ -22,7 +27,8 @@ import { benchDir, median, SENSOR_COLUMNS } from './support/sensor-batches.ts';
 import { agent, post, startTributary } from './support/server-process.ts';
 
 const REQUESTS = Number(process.env.REQUESTS ?? 2_000);
-const WARMUP = Number(process.env.WARMUP ?? 500);
+const WARMUP = Number(process.env.WARMUP ?? 5_000);
+const COLD = Math.min(1_000, WARMUP);
 const RUNS = Number(process.env.RUNS ?? 3);
 const ROWS_IN_STREAM = Number(process.env.ROWS_IN_STREAM ?? 1_000);
 const SERVER_NODE_ARGS = (process.env.SERVER_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
@@ -37,17 +43,24 @@ interface Stats {
   maxms: number;
 }
 
-async function measure(request: () => Promise<unknown>): Promise<Stats> {
-  for (let i = 0; i < WARMUP; i++) await request();
-  const lat = new Float64Array(REQUESTS);
-  for (let i = 0; i < REQUESTS; i++) {
+/** Latency stats of `count` sequential requests. */
+async function measure(request: () => Promise<unknown>, count: number): Promise<Stats> {
+  const lat = new Float64Array(count);
+  for (let i = 0; i < count; i++) {
     const a = performance.now();
     await request();
     lat[i] = performance.now() - a;
   }
   lat.sort();
-  const at = (q: number) => +lat[Math.min(REQUESTS - 1, Math.floor(q * REQUESTS))].toFixed(3);
-  return { p50ms: at(0.5), p99ms: at(0.99), maxms: +lat[REQUESTS - 1].toFixed(3) };
+  const at = (q: number) => +lat[Math.min(count - 1, Math.floor(q * count))].toFixed(3);
+  return { p50ms: at(0.5), p99ms: at(0.99), maxms: +lat[count - 1].toFixed(3) };
+}
+
+/** WARMUP requests, the first COLD of them timed. */
+async function warmUp(request: () => Promise<unknown>): Promise<Stats> {
+  const cold = await measure(request, COLD);
+  for (let i = COLD; i < WARMUP; i++) await request();
+  return cold;
 }
 
 /** A child Node process that answers every `requestBytes` it reads with `responseBytes` bytes. */
@@ -158,11 +171,14 @@ try {
     nativeSelect1: () => client.query('SELECT 1'),
     httpSelect1: () => post(server.url, 'SELECT 1', ''),
   };
+  const cold: Record<string, unknown> = { bench: 'latency', cold: `first ${COLD} requests after start` };
+  for (const [name, request] of Object.entries(cases)) cold[name] = await warmUp(request);
+  console.log(JSON.stringify(cold));
   const all: Record<string, Stats[]> = Object.fromEntries(Object.keys(cases).map((k) => [k, []]));
   for (let run = 1; run <= RUNS; run++) {
     const line: Record<string, unknown> = { bench: 'latency', run };
     for (const [name, request] of Object.entries(cases)) {
-      const stats = await measure(request);
+      const stats = await measure(request, REQUESTS);
       all[name].push(stats);
       line[name] = stats;
     }

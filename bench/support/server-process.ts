@@ -101,9 +101,11 @@ export interface TributaryServer extends Child {
 /** `tributary server --data-dir D --tcp-port 0 --http-port 0 --listen 127.0.0.1`; nodeArgs e.g. --cpu-prof. */
 export async function startTributary(dataDir: string, nodeArgs: readonly string[] = []): Promise<TributaryServer> {
   const args = [...nodeArgs, '--import', 'tsx', join(REPO_ROOT, 'src/cli/main.ts'), 'server', '--data-dir', dataDir, '--listen', '127.0.0.1', '--tcp-port', '0', '--http-port', '0'];
-  const child = spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+  // stdout is kept with stderr: the server writes nothing there, but node flags such as --trace-gc do.
+  const child = spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   const handle = childOf(child, () => stderr);
   const ports = await new Promise<{ http: number; tcp: number }>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`tributary server did not start in ${START_TIMEOUT_MS} ms:\n${stderr}`)), START_TIMEOUT_MS);
