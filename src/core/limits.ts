@@ -39,6 +39,8 @@ export const GROUP_COMMIT_BYTES_MAX = 16 * MiB;
 export const APPEND_QUEUE_BYTES_MAX = 64 * MiB;
 /** Bytes read from a segment in one read call during a scan (several small batches share a read). */
 export const SCAN_READ_BYTES = 4 * MiB;
+/** Bytes of written batch buffers kept for reuse, process-wide (storage/log/write-buffers.ts). */
+export const WRITE_BUFFER_POOL_BYTES_MAX = 64 * MiB;
 /** Registered consumers (checkpoints) per stream: each one is consulted by every retention pass. */
 export const CONSUMERS_PER_STREAM_MAX = 10_000;
 /** Origin keys (node id, task id, lane) whose high-water mark a stream keeps for exactly-once dedupe.

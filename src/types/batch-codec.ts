@@ -61,6 +61,7 @@
 // Anything else is BATCH_CORRUPT: the decoder never returns data from a batch that fails any check,
 // and never reads outside the given bytes.
 import { crc32 } from 'node:zlib';
+import { crc32Patched } from './crc32-patch.ts';
 import { DbError } from '../core/errors.ts';
 import {
   BATCH_BYTES_MAX,
@@ -136,6 +137,8 @@ export interface EncodeOptions {
   readonly baseSn: number;
   readonly appendTimeMs: number;
   readonly origin?: Origin | null;
+  /** Where the bytes go: a zero-filled array of the length asked, at offset 0 of its buffer (default: a new one). */
+  readonly allocate?: (length: number) => Uint8Array;
 }
 
 const align8 = (n: number): number => (n + 7) & ~7;
@@ -159,7 +162,8 @@ export function encodeBatch(batch: Batch, options: EncodeOptions): Uint8Array {
   for (let i = 0; i < batch.vectors.length; i++) size += payloadBytes(batch.vectors[i], dictionaries[i]);
   checkLimit('BATCH_BYTES_MAX', BATCH_BYTES_MAX, size, 'encoded batch size');
 
-  const out = Buffer.alloc(size);
+  const target = options.allocate?.(size) ?? null;
+  const out = target === null ? Buffer.alloc(size) : Buffer.from(target.buffer, target.byteOffset, size);
   const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
   const [minTimeMs, maxTimeMs] = timeRange(batch, options.appendTimeMs);
   if (!(options.baseSn >= 0 && options.baseSn <= SN_MAX && Number.isInteger(options.baseSn))) {
@@ -543,6 +547,21 @@ function hashBytes(view: DataView, bytes: Uint8Array, start: number, end: number
 export function batchChecksum(bytes: Uint8Array, start: number, length: number): number {
   const head = crc32(bytes.subarray(start, start + 12));
   return crc32(bytes.subarray(start + 16, start + length), head);
+}
+
+/**
+ * Writes base sn and append time into the header of a batch whose CRC is valid, and updates the CRC
+ * from the old one (crc32-patch.ts) instead of checksumming the batch again. The bytes [24, 56)
+ * (base sn, min/max time, append time) are the changed window; in the checksummed sequence (the CRC
+ * field left out) they sit at [20, 52), followed by length - 56 bytes.
+ */
+export function stampBatch(bytes: Uint8Array, baseSn: number, appendTimeMs: number): void {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const before = bytes.slice(24, 56);
+  view.setBigUint64(24, BigInt(baseSn), true);
+  view.setFloat64(48, appendTimeMs, true);
+  const crc = crc32Patched(view.getUint32(12, true), before, bytes.subarray(24, 56), bytes.length - 56);
+  view.setUint32(12, crc, true);
 }
 
 // ---------------------------------------------------------------------------------------------

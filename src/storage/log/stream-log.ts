@@ -43,13 +43,16 @@ import { DbError, ioError } from '../../core/errors.ts';
 import { type Clock, systemClock } from '../../core/clock.ts';
 import { APPEND_QUEUE_BYTES_MAX, GROUP_COMMIT_BYTES_MAX, ORIGINS_PER_STREAM_MAX, SCAN_READ_BYTES, checkLimit } from '../../core/limits.ts';
 import type { Batch, Origin } from '../../types/batch.ts';
-import { type BatchHeader, decodeBatch, decodeBatchHeader, encodeBatch, verifyBatch, batchChecksum } from '../../types/batch-codec.ts';
+import { type BatchHeader, decodeBatch, decodeBatchHeader, encodeBatch, verifyBatch, stampBatch } from '../../types/batch-codec.ts';
 import { ConsumerRegistry } from './consumers.ts';
 import { LogIndex } from './log-index.ts';
 import { type LogSettings, LOG_SETTINGS_DEFAULT, checkLogSettings } from './log-settings.ts';
 import { type OriginHighWaterMark, OriginMarks, describeOriginKey, originKey } from './origins.ts';
 import { type RecoveryCut, recoverSegments } from './recovery.ts';
 import { SEGMENT_HEADER_BYTES, encodeSegmentHeader, segmentPath } from './segment-file.ts';
+import { writeBuffers } from './write-buffers.ts';
+
+const takeWriteBuffer = (length: number): Uint8Array => writeBuffers.take(length);
 
 export interface StreamLogOptions {
   readonly dir: string;
@@ -274,7 +277,7 @@ export class StreamLog {
   async append(batch: Batch, options: { origin?: Origin | null } = {}): Promise<AppendResult> {
     this.checkOpen();
     const origin = options.origin ?? null;
-    const bytes = encodeBatch(batch, { baseSn: 0, appendTimeMs: this.clock.nowMs(), origin });
+    const bytes = encodeBatch(batch, { baseSn: 0, appendTimeMs: this.clock.nowMs(), origin, allocate: takeWriteBuffer });
     if (origin === null) return this.enqueue(bytes, batch.rowCount);
     return this.enqueueWithOrigin(bytes, batch.rowCount, origin);
   }
@@ -288,7 +291,7 @@ export class StreamLog {
     const length = verifyBatch(bytes, 0);
     if (length !== bytes.length) throw new DbError('BATCH_CORRUPT', `${bytes.length} bytes given, batch is ${length}`);
     decodeBatch(bytes, 0); // full structural check: a corrupt batch is never stored
-    const own = new Uint8Array(length);
+    const own = writeBuffers.take(length, false); // every byte set below
     own.set(bytes);
     const header = decodeBatchHeader(own, 0);
     if (header.origin === null) return this.enqueue(own, header.rowCount);
@@ -346,14 +349,15 @@ export class StreamLog {
     checkLimit('ORIGINS_PER_STREAM_MAX', ORIGINS_PER_STREAM_MAX, keys + 1, `origin key count (node id, task id, lane) of stream ${this.name}`);
   }
 
-  /** Queues an admitted batch: stamps its sn and append time into the header and reseals the CRC. */
+  /**
+   * Queues an admitted batch (its CRC valid: encoded here or verified from the wire): stamps its sn
+   * and append time into the header and patches the CRC (stampBatch).
+   */
   private push(bytes: Uint8Array, rowCount: number, origin: Origin | null, key: string | null): Promise<AppendResult> {
     const baseSn = this.nextSnValue;
     const appendTimeMs = this.clock.nowMs();
+    stampBatch(bytes, baseSn, appendTimeMs);
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    view.setBigUint64(24, BigInt(baseSn), true);
-    view.setFloat64(48, appendTimeMs, true);
-    view.setUint32(12, batchChecksum(bytes, 0, bytes.length), true);
     this.nextSnValue += rowCount;
     return new Promise<AppendResult>((resolve, reject) => {
       this.pending.push({
@@ -485,7 +489,10 @@ export class StreamLog {
     active.lastAppendMs = last.appendTimeMs;
     this.stats.groupCommits++;
     this.notifyChange();
-    for (const p of group) p.resolve({ firstSn: p.baseSn, endSn: p.baseSn + p.rowCount });
+    for (const p of group) {
+      writeBuffers.give(p.bytes); // written: the log was its only holder
+      p.resolve({ firstSn: p.baseSn, endSn: p.baseSn + p.rowCount });
+    }
   }
 
   /** A batch with an origin is durable: raise the key's HWM; drop its pending HWM when this was the last queued. */
