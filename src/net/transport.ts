@@ -8,6 +8,13 @@
 //
 // Lifecycle: open → closed, once. `onClose` fires exactly once, with the error that closed the
 // connection (a decode error, a socket error) or null for an orderly end by either side.
+//
+// Reading: sockets this side dials in plain TCP read through node's `onread` (DirectReader): the
+// kernel writes straight into the body of the frame being received when one is open
+// (FrameDecoder.directTarget), else into one reused READ_SCRATCH_BYTES buffer whose bytes the decoder
+// copies out. No chunk is allocated per read and a batch is copied once, kernel to its final place
+// (bench:migrate's target node: ~30 MB of chunk allocations and copies per 1M rows gone). Accepted
+// sockets and TLS read 'data' chunks, which the decoder copies likewise.
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import tls from 'node:tls';
@@ -33,13 +40,15 @@ export class FrameConnection {
   /** Bytes of frames handed to the socket since it opened. */
   bytesWritten = 0;
 
-  constructor(socket: net.Socket, limits: Partial<DecoderLimits> = {}) {
+  /** With a DirectReader, bytes arrive through it (the socket was made with its `onread`), not as 'data'. */
+  constructor(socket: net.Socket, limits: Partial<DecoderLimits> = {}, reader: DirectReader | null = null) {
     this.socket = socket;
     this.remoteAddress = socket.remoteAddress ?? 'unknown';
     this.decoder = new FrameDecoder(limits);
     socket.setNoDelay(true);
     socket.pause();
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    if (reader === null) socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    else reader.attach(this.decoder, (read) => this.onRead(read));
     socket.on('drain', () => this.wakeDrainWaiters());
     socket.on('error', (error: Error) => this.finish(new DbError('CONNECTION_CLOSED', `${this.remoteAddress}: ${error.message}`, {}, { cause: error })));
     socket.on('end', () => {
@@ -133,10 +142,15 @@ export class FrameConnection {
   }
 
   private onData(chunk: Buffer): void {
+    this.onRead(() => this.decoder.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength)));
+  }
+
+  /** Runs one read's decoding (`read`) and delivers the frames it completed. */
+  private onRead(read: () => Message[]): void {
     if (this.closed) return;
     let messages: Message[];
     try {
-      messages = this.decoder.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+      messages = read();
     } catch (error) {
       const dbError = error instanceof DbError ? error : new DbError('PROTOCOL_ERROR', String(error));
       this.failWith(dbError);
@@ -174,6 +188,52 @@ export class FrameConnection {
 
 function flushConnection(connection: FrameConnection): void {
   connection.flush();
+}
+
+/** Bytes of the buffer reads go into when no frame body is open (headers, small frames). */
+export const READ_SCRATCH_BYTES = 64 * 1024;
+/** A read goes straight into an open body only when this much of it is left (smaller: via scratch). */
+const DIRECT_READ_BYTES_MIN = 4 * 1024;
+
+/**
+ * Chooses where each read of a socket made with its `onread` lands: the open frame body's rest, or
+ * the scratch buffer; and hands what was read to the decoder. Before attach() (while connecting) no
+ * frame can arrive (the server speaks after HELLO) and reads go to scratch; bytes read then are
+ * kept and decoded at attach.
+ */
+export class DirectReader {
+  private readonly scratch = new Uint8Array(Buffer.allocUnsafeSlow(READ_SCRATCH_BYTES).buffer, 0, READ_SCRATCH_BYTES);
+  private decoder: FrameDecoder | null = null;
+  private deliver: ((read: () => Message[]) => void) | null = null;
+  private early: Uint8Array[] = [];
+  /** The buffer handed out for the read in progress. */
+  private target: Uint8Array = this.scratch;
+
+  /** For `onread.buffer`: where the next read goes. */
+  nextBuffer(): Uint8Array {
+    const direct = this.decoder?.directTarget() ?? null;
+    this.target = direct !== null && direct.length >= DIRECT_READ_BYTES_MIN ? direct : this.scratch;
+    return this.target;
+  }
+
+  /** For `onread.callback`: `n` bytes were read into `buffer`. True: go on reading (pausing is socket.pause()'s). */
+  onRead(n: number, buffer: Uint8Array): boolean {
+    const decoder = this.decoder;
+    if (decoder === null || this.deliver === null) {
+      this.early.push(buffer.slice(0, n));
+      return true;
+    }
+    const direct = buffer !== this.scratch;
+    if (direct && buffer !== this.target) throw new DbError('INTERNAL', 'socket read into a buffer that was not handed out');
+    this.deliver(direct ? () => decoder.commitDirect(n) : () => decoder.push(buffer.subarray(0, n)));
+    return true;
+  }
+
+  attach(decoder: FrameDecoder, deliver: (read: () => Message[]) => void): void {
+    this.decoder = decoder;
+    this.deliver = deliver;
+    for (const bytes of this.early.splice(0)) deliver(() => decoder.push(bytes));
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -229,6 +289,7 @@ export interface DialOptions {
 export function dial(options: DialOptions): Promise<FrameConnection> {
   return new Promise((resolve, reject) => {
     const where = `${options.host}:${options.port}`;
+    const reader = new DirectReader();
     const socket: net.Socket =
       options.secure === true
         ? tls.connect({
@@ -238,7 +299,7 @@ export function dial(options: DialOptions): Promise<FrameConnection> {
             rejectUnauthorized: options.rejectUnauthorized ?? true,
             servername: options.servername ?? (net.isIP(options.host) === 0 ? options.host : undefined),
           })
-        : net.connect({ host: options.host, port: options.port });
+        : net.connect({ host: options.host, port: options.port, onread: { buffer: () => reader.nextBuffer(), callback: (n, buffer) => reader.onRead(n, buffer) } });
     const readyEvent = options.secure === true ? 'secureConnect' : 'connect';
     const onError = (error: Error) => {
       socket.destroy();
@@ -247,7 +308,7 @@ export function dial(options: DialOptions): Promise<FrameConnection> {
     socket.once('error', onError);
     socket.once(readyEvent, () => {
       socket.off('error', onError);
-      resolve(new FrameConnection(socket));
+      resolve(new FrameConnection(socket, {}, options.secure === true ? null : reader));
     });
   });
 }

@@ -9,9 +9,14 @@
 // PROTOCOL_ERROR; after one, the stream has no trustworthy frame boundary left, so the decoder
 // stays failed and every later push throws the same error (the connection must close).
 //
-// Memory: the body of the current frame is held as the received chunks (never more than the bytes
-// that arrived), then copied once into its own buffer, which keeps a DATA batch 8-aligned at offset 0
-// so batch-codec can view its columns in place.
+// Memory: once a frame's header is complete (and its length passed the limits), its body gets its
+// own buffer of exactly that length, unpooled, so a DATA batch sits 8-aligned at offset 0 and
+// batch-codec views its columns in place. Received bytes are copied into it as they come; the
+// decoder keeps no reference to a pushed slice, so a caller may reuse its read buffer. A caller that
+// can read from the socket into memory it chooses (transport.ts, client sockets) asks for
+// `directTarget()`, the unfilled rest of the current body, lets the kernel write there, and reports
+// the count with `commitDirect(n)`: a batch then crosses from the kernel to its final place in one
+// copy.
 import { DbError } from '../../core/errors.ts';
 import { type FrameTypeName, type Message, decodePayload, frameTypeName, isDataFrameType } from './frame.ts';
 import { CONTROL_FRAME_BYTES_MAX, FRAME_BYTES_MAX, FRAME_HEADER_BYTES } from './protocol-limits.ts';
@@ -36,7 +41,8 @@ export class FrameDecoder {
   private headerFill = 0;
   /** Body bytes expected for the current frame, once its header is complete. */
   private bodyLength = -1;
-  private bodyParts: Uint8Array[] = [];
+  /** The current frame's body, allocated when its header is complete. */
+  private body: Uint8Array | null = null;
   private bodyFill = 0;
   private typeName: FrameTypeName | null = null;
   private requestId = 0;
@@ -88,15 +94,37 @@ export class FrameDecoder {
         const view = new DataView(this.header.buffer);
         this.bodyLength = view.getUint32(0, true) - (FRAME_HEADER_BYTES - 4);
         this.requestId = view.getUint32(5, true);
+        // Unpooled (a fresh ArrayBuffer at offset 0) and not zero-filled: every byte is written
+        // before the frame completes.
+        this.body = new Uint8Array(Buffer.allocUnsafeSlow(this.bodyLength).buffer, 0, this.bodyLength);
       } else {
         const take = Math.min(this.bodyLength - this.bodyFill, bytes.length - offset);
-        this.bodyParts.push(bytes.subarray(offset, offset + take));
+        this.body!.set(bytes.subarray(offset, offset + take), this.bodyFill);
         this.bodyFill += take;
         offset += take;
       }
       if (this.bodyFill === this.bodyLength) out.push(this.finishFrame());
     }
     return out;
+  }
+
+  /**
+   * The unfilled rest of the current frame's body, for a read straight from the socket; null between
+   * frames, inside a header, or after a failure (read into a buffer of your own and push() it).
+   */
+  directTarget(): Uint8Array | null {
+    if (this.failure !== null || this.body === null || this.bodyFill >= this.bodyLength) return null;
+    return this.body.subarray(this.bodyFill);
+  }
+
+  /** `n` bytes were written at the start of the last directTarget(); returns the frame if it completed. */
+  commitDirect(n: number): Message[] {
+    if (this.failure !== null) throw this.failure;
+    if (this.body === null || !(n >= 0 && this.bodyFill + n <= this.bodyLength)) {
+      throw new DbError('INTERNAL', `frame decoder: ${n} bytes committed, ${this.body === null ? 'no frame body open' : `${this.bodyLength - this.bodyFill} expected`}`);
+    }
+    this.bodyFill += n;
+    return this.bodyFill === this.bodyLength ? [this.finishFrame()] : [];
   }
 
   private checkLength(): void {
@@ -133,17 +161,12 @@ export class FrameDecoder {
   }
 
   private finishFrame(): Message {
-    const payload = new Uint8Array(this.bodyLength);
-    let at = 0;
-    for (const part of this.bodyParts) {
-      payload.set(part, at);
-      at += part.length;
-    }
+    const payload = this.body!;
     const type = this.typeName;
     const requestId = this.requestId;
     this.headerFill = 0;
     this.bodyLength = -1;
-    this.bodyParts = [];
+    this.body = null;
     this.bodyFill = 0;
     this.typeName = null;
     if (type === null) throw new DbError('INTERNAL', 'frame completed without a type');
