@@ -17,6 +17,7 @@ import type { Logger } from './logger.ts';
 import { ServerMetrics } from './metrics.ts';
 import { createAuthenticator } from './authenticator.ts';
 import { readUsersFile } from './users.ts';
+import { launchedWithSettings } from './launch-settings.ts';
 
 export interface RunningServer {
   readonly node: TributaryNode;
@@ -84,6 +85,7 @@ export async function startNodeServer(config: ServerConfig, logger: Logger): Pro
         tls_port: tls?.port ?? null,
         streams: node.storage.catalog.listStreams().length,
         startup_ms: Math.round(performance.now() - startedMs),
+        launch_settings: launchedWithSettings(),
       },
       'tributary server started',
     );
@@ -107,12 +109,24 @@ async function closeAll(listeners: readonly Closable[], node: TributaryNode, log
 
 /**
  * Runs the server until SIGTERM or SIGINT, then shuts down in order and exits 0. A second signal
- * during shutdown exits 1 at once.
+ * during shutdown exits 1 at once. The handlers are installed before the server starts: a signal
+ * that arrives while it starts (or just after its start line) stops it once it has started, instead
+ * of killing it with the default action.
  */
 export async function runNodeServer(config: ServerConfig, logger: Logger): Promise<void> {
-  const server = await startNodeServer(config, logger);
+  let server: RunningServer | null = null;
+  let pending: NodeJS.Signals | null = null;
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
+    if (server === null) {
+      if (pending !== null) {
+        logger.warn({ signal }, 'second signal while starting; exiting now');
+        process.exit(1);
+      }
+      logger.info({ signal }, 'signal while starting; stopping once started');
+      pending = signal;
+      return;
+    }
     if (stopping) {
       logger.warn({ signal }, 'second signal during shutdown; exiting now');
       process.exit(1);
@@ -132,4 +146,12 @@ export async function runNodeServer(config: ServerConfig, logger: Logger): Promi
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+  try {
+    server = await startNodeServer(config, logger);
+  } catch (error) {
+    process.off('SIGTERM', stop);
+    process.off('SIGINT', stop);
+    throw error;
+  }
+  if (pending !== null) stop(pending);
 }

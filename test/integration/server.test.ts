@@ -5,10 +5,11 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { LAUNCH_NODE_FLAGS, MALLOC_TUNABLES, withLaunchEnv } from '../../src/server/launch-settings.ts';
 import { tempDir } from '../support/temp-dir.ts';
 import { ok, post, startServerProcess } from './http-launcher.ts';
 
@@ -93,5 +94,49 @@ describe('tributary server process', () => {
     const missing = await runServerExpectingExit([]);
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /data_dir: required \(set --data-dir/);
+  });
+});
+
+describe('bin/tributary (the launcher npx runs)', () => {
+  /** Starts `bin/tributary server` on free ports, returns its start log line, then SIGTERMs it. */
+  async function startLine(env: NodeJS.ProcessEnv): Promise<Record<string, unknown>> {
+    const child = spawn(join(REPO_ROOT, 'bin/tributary'), ['server', '--data-dir', tempDir('trib-bin-'), '--tcp-port', '0', '--http-port', '0'], {
+      cwd: tempDir('trib-bin-cwd-'),
+      env,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    const line = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no start line in 30 s:\n${stderr}`)), 30_000);
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+        stderr += chunk;
+        const found = stderr.split('\n').find((l) => l.includes('"msg":"tributary server started"'));
+        if (found !== undefined) {
+          clearTimeout(timer);
+          resolve(found);
+        }
+      });
+      child.once('exit', (code) => reject(new Error(`exited with ${code} before starting:\n${stderr}`)));
+    });
+    child.kill('SIGTERM');
+    const [code] = (await once(child, 'exit')) as [number | null];
+    assert.equal(code, 0, stderr);
+    return JSON.parse(line) as Record<string, unknown>;
+  }
+
+  test('starts the server from any directory with the launch settings, which equal launch-settings.ts\'s', async () => {
+    const script = readFileSync(join(REPO_ROOT, 'bin/tributary'), 'utf8');
+    assert.ok(script.includes(`GLIBC_TUNABLES="${MALLOC_TUNABLES}\${GLIBC_TUNABLES:+:$GLIBC_TUNABLES}"`), 'bin/tributary sets MALLOC_TUNABLES');
+    assert.ok(script.includes(`exec node ${LAUNCH_NODE_FLAGS.join(' ')} "$here/tributary.mjs" "$@"`), 'bin/tributary passes LAUNCH_NODE_FLAGS');
+    const env = { ...process.env };
+    delete env.GLIBC_TUNABLES;
+    assert.equal((await startLine(env)).launch_settings, true);
+  });
+
+  test('a GLIBC_TUNABLES of the user is kept after ours', async () => {
+    const env = { ...process.env, GLIBC_TUNABLES: 'glibc.malloc.arena_max=2' };
+    assert.equal((await startLine(env)).launch_settings, true);
+    assert.deepEqual(withLaunchEnv(env).GLIBC_TUNABLES, `${MALLOC_TUNABLES}:glibc.malloc.arena_max=2`);
+    assert.equal(withLaunchEnv({}).GLIBC_TUNABLES, MALLOC_TUNABLES);
   });
 });
