@@ -147,3 +147,42 @@ test('fuzz frame codec: valid streams with flipped bytes fail only with DbError'
     { numRuns: fuzzRuns(500) },
   );
 });
+
+test('fuzz frame codec: reads straight into directTarget() or a reused scratch decode the same frames', () => {
+  fc.assert(
+    fc.property(fc.array(arbMessage, { minLength: 1, maxLength: 8 }), fc.array(fc.integer({ min: 1, max: 4096 }), { minLength: 1, maxLength: 30 }), (messages, sizes) => {
+      const stream = concat(messages.map(encodeFrame));
+      const decoder = new FrameDecoder();
+      // One scratch buffer for every read that does not go into a body: the decoder must copy out
+      // what it keeps, as DirectReader (transport.ts) relies on.
+      const scratch = new Uint8Array(64);
+      const decoded: Message[] = [];
+      let at = 0;
+      let k = 0;
+      while (at < stream.length) {
+        const want = sizes[k++ % sizes.length];
+        const direct = decoder.directTarget();
+        const target = direct ?? scratch;
+        const n = Math.min(want, target.length, stream.length - at);
+        target.set(stream.subarray(at, at + n));
+        at += n;
+        decoded.push(...(direct !== null ? decoder.commitDirect(n) : decoder.push(scratch.subarray(0, n))));
+        scratch.fill(0xee);
+      }
+      assert.equal(decoded.length, messages.length);
+      for (let i = 0; i < messages.length; i++) {
+        const expected = messages[i];
+        const actual = decoded[i];
+        if (expected.type === 'DATA' && actual.type === 'DATA') assert.deepStrictEqual(actual.batch, expected.batch);
+        else assert.deepStrictEqual(actual, plain(expected));
+      }
+      assert.equal(decoder.directTarget(), null, 'no frame open at the end');
+    }),
+    { numRuns: fuzzRuns(300) },
+  );
+});
+
+test('frame codec: commitDirect refuses more bytes than the open body lacks', () => {
+  const decoder = new FrameDecoder();
+  assert.throws(() => decoder.commitDirect(1), (error: unknown) => error instanceof DbError && error.code === 'INTERNAL');
+});
