@@ -28,7 +28,8 @@ import { formatString } from '../sql/index.ts';
 import type { Origin } from '../types/batch.ts';
 
 export const SINK_INFLIGHT_BATCHES_MAX = 32;
-export const SINK_CATCH_UP_INFLIGHT_BATCHES_MAX = 2;
+/** One: the next catch-up batch leaves when the target has made the last durable (measurements at CATCH_UP_GROUP_ROWS_MAX). */
+export const SINK_CATCH_UP_INFLIGHT_BATCHES_MAX = 1;
 
 export interface SinkTarget {
   readonly describe: string;

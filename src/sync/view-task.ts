@@ -38,11 +38,13 @@ export const CHECKPOINT_INTERVAL_MS = 200;
 export const CATCH_UP_SPLIT_ROWS = 50_000;
 /**
  * A catch-up lane's deliveries are smaller, with few in flight (SINK_CATCH_UP_INFLIGHT_BATCHES_MAX),
- * so live rows wait behind little of the backlog on either node. Measured (bench:sync, 600k-row
- * backlog, medians of 3): 8,192 rows × 2: catch-up 1.69M rows/s, live p50/p99 15/47 ms;
- * 8,192 × 1: 1.03M, 11/48 ms; 16,384 × 2: 1.94M, 22/297 ms.
+ * so live rows wait behind little of the backlog on either node, and the two nodes' CPUs (on one
+ * 2-core machine, with the writer) keep room for them. Measured (bench:sync, 600k-row backlog,
+ * medians of 3, after the launch settings and direct reads): 8,192 rows × 2 in flight: catch-up
+ * 2.45M rows/s, live p50/p99 during it 7.9/41.6 ms; 4,096 × 2: 1.71M, 6.7/23.6 ms; 8,192 × 1:
+ * 1.92M, 5.4/27.9 ms; 4,096 × 1: 1.38-1.47M, 4.2/12.8-19.2 ms (4 sets); 2,048 × 1: 1.18M, 3.1/13.2 ms.
  */
-export const CATCH_UP_GROUP_ROWS_MAX = 8_192;
+export const CATCH_UP_GROUP_ROWS_MAX = 4_096;
 /** At most this many catch-up lanes at once (each outage that leaves a backlog may add one). */
 export const CATCH_UP_LANES_MAX = 8;
 /** A run that lasts this long without an error counts as recovered (state RUNNING again). */
