@@ -223,9 +223,15 @@ export class DirectReader {
       this.early.push(buffer.slice(0, n));
       return true;
     }
-    const direct = buffer !== this.scratch;
-    if (direct && buffer !== this.target) throw new DbError('INTERNAL', 'socket read into a buffer that was not handed out');
-    this.deliver(direct ? () => decoder.commitDirect(n) : () => decoder.push(buffer.subarray(0, n)));
+    if (buffer === this.scratch) this.deliver(() => decoder.push(buffer.subarray(0, n)));
+    else if (buffer === this.target) this.deliver(() => decoder.commitDirect(n));
+    else {
+      // Cannot happen (node reads into the buffer nextBuffer() returned); if it did, the stream has
+      // no trustworthy frame boundary left: fail this connection, not the process.
+      this.deliver(() => {
+        throw new DbError('INTERNAL', 'socket read into a buffer that was not handed out');
+      });
+    }
     return true;
   }
 

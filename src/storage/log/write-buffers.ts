@@ -6,12 +6,13 @@
 // and, freed only when V8 next collects, adds to the external memory that triggers collections.
 //
 // Buffers come in power-of-two size classes from WRITE_BUFFER_BYTES_MIN up; a request under half of
-// that or above WRITE_BUFFER_BYTES_MAX_POOLED is allocated and dropped as before. So a pooled buffer
-// is never more than twice the bytes it holds (the append queue's byte limit counts what it holds). The pool keeps at most
-// WRITE_BUFFER_POOL_BYTES_MAX in all (process-wide: the logs share it; JS runs them on one thread).
-// take() returns a (by default zero-filled) view of exactly the requested length at offset 0 of its ArrayBuffer
-// (8-aligned, as the batch format wants); give() accepts only views that take() returned, once each
-// (the ArrayBuffer's identity is the receipt), and ignores anything else.
+// that or above WRITE_BUFFER_BYTES_MAX_POOLED is allocated and dropped as before, so a pooled buffer
+// is never more than twice the bytes it holds (the append queue's byte limit counts what it holds).
+// The pool keeps at most WRITE_BUFFER_POOL_BYTES_MAX in all (process-wide: the logs share it; JS
+// runs them on one thread). take() returns a (by default zero-filled) view of exactly the requested
+// length at offset 0 of its ArrayBuffer (8-aligned, as the batch format wants); give() accepts only
+// views that take() returned, once each (the ArrayBuffer's identity is the receipt), and ignores
+// anything else.
 import { WRITE_BUFFER_POOL_BYTES_MAX } from '../../core/limits.ts';
 
 export const WRITE_BUFFER_BYTES_MIN = 64 * 1024;
