@@ -31,8 +31,11 @@ export async function* scan(options: ScanOptions): AsyncGenerator<ExecBatch> {
   const reads = options.log.read({
     fromSn: options.fromSn,
     fromTimeMs: options.fromSn === undefined ? options.fromTimeMs : undefined,
-    minTimeMs: options.streaming ? undefined : options.minTimeMs,
-    maxTimeMs: options.streaming ? undefined : options.maxTimeMs,
+    // The WHERE that gave these bounds still filters every row: a batch wholly outside them has no
+    // row it would keep, so it is skipped unread, in streaming queries too (a live consumer of
+    // recent rows does not decode a backfill of old ones).
+    minTimeMs: options.minTimeMs,
+    maxTimeMs: options.maxTimeMs,
     follow: options.streaming,
     signal: options.signal,
     onGap: options.onGap ?? (() => undefined),

@@ -72,6 +72,21 @@ for (const [name, query] of [
   });
 }
 
+test('a streaming WHERE _tp_time > X keeps the matching rows of a mixed batch and skips wholly older batches', async () => {
+  const node = await setup();
+  const result = streamOf(await node.execute(`SELECT v FROM s WHERE _tp_time > ${at(100)} LIMIT 3`));
+  const reading = take(result, 3);
+  await tick();
+  const insert = (rows: [number, number][]) =>
+    node.execute(`INSERT INTO s (_tp_time, device, v) VALUES ${rows.map(([seconds, v]) => `(${at(seconds)}, 'a', ${v})`).join(', ')}`);
+  await insert([[1, 1], [2, 2]]); // a backfill of old rows
+  await insert([[3, 3], [101, 4], [100, 5]]); // one row after 100 s
+  await insert([[4, 6]]);
+  await insert([[150, 7], [160, 8]]);
+  assert.deepEqual((await reading).map((r) => r[0]), [4, 7, 8]);
+  await node.close();
+});
+
 test('_tp_sn > N seeks by sequence number', async () => {
   const node = await setup();
   await node.execute("INSERT INTO s (device, v) VALUES ('a', 10), ('a', 11), ('a', 12), ('a', 13)");

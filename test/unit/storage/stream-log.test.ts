@@ -131,6 +131,31 @@ test('time-range reads skip batches outside the range', async () => {
   await log.close();
 });
 
+test('a following time-range read skips batches outside the range, appended before or after it began', async () => {
+  const log = await StreamLog.open({ dir: tempDir() });
+  await log.append(sensorBatch(0, 10)); // 0-9 s: older
+  await log.append(sensorBatch(10, 10, (i) => 1_000 * (i + 100))); // 110-119 s: in range
+  const controller = new AbortController();
+  const seen: number[] = [];
+  const reader = (async () => {
+    try {
+      for await (const record of log.read({ fromSn: 0, minTimeMs: 100_000, follow: true, signal: controller.signal })) {
+        seen.push(record.header.baseSn);
+        if (seen.length === 3) controller.abort();
+      }
+    } catch (error) {
+      if (!controller.signal.aborted) throw error;
+    }
+  })();
+  await log.append(sensorBatch(20, 10)); // 20-29 s: older (a backfill)
+  await log.append(sensorBatch(30, 10, (i) => (i === 35 ? 200_000 : 1_000 * i))); // one row in range
+  await log.append(sensorBatch(40, 10)); // older
+  await log.append(sensorBatch(50, 10, (i) => 1_000 * (i + 100))); // in range
+  await reader;
+  assert.deepEqual(seen, [10, 30, 50]);
+  await log.close();
+});
+
 test('seek by append time', async () => {
   const clock = new ManualClock(10_000);
   const log = await StreamLog.open({ dir: tempDir(), clock });
