@@ -19,11 +19,44 @@
 // promotes a few MB per second and ran a full mark-compact every 20-50 ms (bench:migrate after 15 s
 // idle: source node 0.21-0.26 CPU-s per 1M-row copy; with the flag 0.11-0.14). The flag sets the
 // floor the limit grows from, not memory taken up front.
+//
+// --single-threaded-gc, on a machine with at most SINGLE_THREADED_GC_CPUS_MAX CPUs (TRIBUTARY_GC
+// overrides: `single`, `parallel`): V8 otherwise runs scavenges and marking on helper threads beside
+// the event loop. With two CPUs those threads take the core that another process (a co-located
+// node, the writer feeding the edge) or this node's own event loop was about to run on, so a GC in
+// one process stalls the others too. bench:sync on 2 CPUs (edge, cloud and the bench on one machine,
+// 6 catch-ups of 600k rows each per run, live rows at 10,000 rows/s during them): live p99 during
+// catch-up 18.4-32.8 ms with parallel GC (4 runs), 11.7-14.2 ms single-threaded (3 runs), catch-up
+// rows/s unchanged or better (1.50-1.78M against 1.38-1.63M). With more CPUs the helpers have cores
+// of their own and shorten the pauses, so V8's default stays.
+
+import { availableParallelism } from 'node:os';
 
 export const MALLOC_TUNABLES = 'glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=134217728';
 
-/** Flags before the script on node's command line. */
+/** Flags before the script on node's command line, on every machine. */
 export const LAUNCH_NODE_FLAGS: readonly string[] = ['--initial-old-space-size=64'];
+
+/** GC on the main thread only: added on machines with at most SINGLE_THREADED_GC_CPUS_MAX CPUs. */
+export const SINGLE_THREADED_GC_FLAG = '--single-threaded-gc';
+export const SINGLE_THREADED_GC_CPUS_MAX = 2;
+
+/**
+ * The node flags the launcher uses on this machine: LAUNCH_NODE_FLAGS, and SINGLE_THREADED_GC_FLAG
+ * when `TRIBUTARY_GC` is `single`, or unset with at most SINGLE_THREADED_GC_CPUS_MAX CPUs. Throws on
+ * another value of TRIBUTARY_GC (bin/tributary exits 2 with the same message).
+ */
+export function launchNodeFlags(env: NodeJS.ProcessEnv = process.env, cpus: number = availableParallelism()): string[] {
+  const mode = env.TRIBUTARY_GC ?? '';
+  if (mode !== '' && mode !== 'single' && mode !== 'parallel') throw new Error(`TRIBUTARY_GC must be single, parallel or unset, not '${mode}'`);
+  const single = mode === 'single' || (mode === '' && cpus <= SINGLE_THREADED_GC_CPUS_MAX);
+  return single ? [...LAUNCH_NODE_FLAGS, SINGLE_THREADED_GC_FLAG] : [...LAUNCH_NODE_FLAGS];
+}
+
+/** How this process collects garbage (logged at startup). */
+export function gcMode(execArgv: readonly string[] = process.execArgv): 'single-threaded' | 'parallel' {
+  return execArgv.includes(SINGLE_THREADED_GC_FLAG) ? 'single-threaded' : 'parallel';
+}
 
 /** `env` with MALLOC_TUNABLES in GLIBC_TUNABLES, ahead of any value already there. */
 export function withLaunchEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {

@@ -17,7 +17,7 @@ import type { Logger } from './logger.ts';
 import { ServerMetrics } from './metrics.ts';
 import { createAuthenticator } from './authenticator.ts';
 import { readUsersFile } from './users.ts';
-import { launchedWithSettings } from './launch-settings.ts';
+import { gcMode, launchedWithSettings } from './launch-settings.ts';
 
 export interface RunningServer {
   readonly node: TributaryNode;
@@ -86,6 +86,7 @@ export async function startNodeServer(config: ServerConfig, logger: Logger): Pro
         streams: node.storage.catalog.listStreams().length,
         startup_ms: Math.round(performance.now() - startedMs),
         launch_settings: launchedWithSettings(),
+        gc: gcMode(),
       },
       'tributary server started',
     );

@@ -3,13 +3,13 @@
 // loses no acknowledged insert and duplicates none (rows counted by a unique id after restart);
 // a bad configuration exits 2 naming the key and where it came from.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { LAUNCH_NODE_FLAGS, MALLOC_TUNABLES, withLaunchEnv } from '../../src/server/launch-settings.ts';
+import { LAUNCH_NODE_FLAGS, MALLOC_TUNABLES, SINGLE_THREADED_GC_CPUS_MAX, SINGLE_THREADED_GC_FLAG, launchNodeFlags, withLaunchEnv } from '../../src/server/launch-settings.ts';
 import { tempDir } from '../support/temp-dir.ts';
 import { ok, post, startServerProcess } from './http-launcher.ts';
 
@@ -127,10 +127,27 @@ describe('bin/tributary (the launcher npx runs)', () => {
   test('starts the server from any directory with the launch settings, which equal launch-settings.ts\'s', async () => {
     const script = readFileSync(join(REPO_ROOT, 'bin/tributary'), 'utf8');
     assert.ok(script.includes(`GLIBC_TUNABLES="${MALLOC_TUNABLES}\${GLIBC_TUNABLES:+:$GLIBC_TUNABLES}"`), 'bin/tributary sets MALLOC_TUNABLES');
-    assert.ok(script.includes(`exec node ${LAUNCH_NODE_FLAGS.join(' ')} "$here/tributary.mjs" "$@"`), 'bin/tributary passes LAUNCH_NODE_FLAGS');
+    assert.ok(script.includes(`exec node ${LAUNCH_NODE_FLAGS.join(' ')} $gc "$here/tributary.mjs" "$@"`), 'bin/tributary passes LAUNCH_NODE_FLAGS');
+    assert.ok(script.includes(`single) gc=${SINGLE_THREADED_GC_FLAG} ;;`), 'bin/tributary passes SINGLE_THREADED_GC_FLAG');
+    assert.ok(script.includes(`if [ "$cpus" -le ${SINGLE_THREADED_GC_CPUS_MAX} ]; then gc=${SINGLE_THREADED_GC_FLAG};`), 'bin/tributary uses SINGLE_THREADED_GC_CPUS_MAX');
     const env = { ...process.env };
     delete env.GLIBC_TUNABLES;
     assert.equal((await startLine(env)).launch_settings, true);
+  });
+
+  test('GC on the main thread only with at most 2 CPUs or TRIBUTARY_GC=single; TRIBUTARY_GC=parallel keeps V8\'s helpers', async () => {
+    assert.deepEqual(launchNodeFlags({}, SINGLE_THREADED_GC_CPUS_MAX), [...LAUNCH_NODE_FLAGS, SINGLE_THREADED_GC_FLAG]);
+    assert.deepEqual(launchNodeFlags({}, SINGLE_THREADED_GC_CPUS_MAX + 1), [...LAUNCH_NODE_FLAGS]);
+    assert.deepEqual(launchNodeFlags({ TRIBUTARY_GC: 'parallel' }, 1), [...LAUNCH_NODE_FLAGS]);
+    assert.deepEqual(launchNodeFlags({ TRIBUTARY_GC: 'single' }, 64), [...LAUNCH_NODE_FLAGS, SINGLE_THREADED_GC_FLAG]);
+    assert.throws(() => launchNodeFlags({ TRIBUTARY_GC: 'fast' }, 2), /TRIBUTARY_GC must be single, parallel or unset, not 'fast'/);
+    const single = await startLine({ ...process.env, TRIBUTARY_GC: 'single' });
+    assert.equal(single.gc, 'single-threaded');
+    assert.equal(single.launch_settings, true);
+    assert.equal((await startLine({ ...process.env, TRIBUTARY_GC: 'parallel' })).gc, 'parallel');
+    const bad = spawnSync(join(REPO_ROOT, 'bin/tributary'), ['server', '--data-dir', tempDir('trib-bin-')], { env: { ...process.env, TRIBUTARY_GC: 'fast' }, encoding: 'utf8' });
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /TRIBUTARY_GC must be single, parallel or unset, not 'fast'/);
   });
 
   test('a GLIBC_TUNABLES of the user is kept after ours', async () => {

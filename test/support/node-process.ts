@@ -24,7 +24,7 @@ import { request } from 'node:http';
 import { type AddressInfo, createServer } from 'node:net';
 import { after } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { LAUNCH_NODE_FLAGS, withLaunchEnv } from '../../src/server/launch-settings.ts';
+import { launchNodeFlags, withLaunchEnv } from '../../src/server/launch-settings.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const START_LINE_MSG = 'tributary server started';
@@ -219,7 +219,7 @@ export async function startNode(options: StartNodeOptions): Promise<NodeProcess>
   /** One spawn: resolves when the node is ready, throws StartFailure otherwise (child exited). */
   const spawnOnce = async (deadline: number): Promise<void> => {
     runs++;
-    const args = [...LAUNCH_NODE_FLAGS, '--import', 'tsx', 'src/cli/main.ts', 'server', '--data-dir', options.dataDir, '--tcp-port', String(tcpPort), '--http-port', String(httpPort), ...(options.extraArgs ?? [])];
+    const args = [...launchNodeFlags(), '--import', 'tsx', 'src/cli/main.ts', 'server', '--data-dir', options.dataDir, '--tcp-port', String(tcpPort), '--http-port', String(httpPort), ...(options.extraArgs ?? [])];
     appendLog(`# node-process: start #${runs}: tributary server --tcp-port ${tcpPort} --http-port ${httpPort}\n`);
     const proc = spawn(process.execPath, args, { cwd: REPO_ROOT, env: withLaunchEnv({ ...process.env, ...options.env }), stdio: ['ignore', 'ignore', 'pipe'] });
     child = proc;
