@@ -29,6 +29,10 @@
 //              backlog rows/s, while the live rows sent during the catch-up (from the moment the
 //              UNPAUSE statement returned) are timed as above.
 //              Then 3 s more of live rows after the catch-up (recovered latency).
+//              The phase repeats CATCHUPS times (--catchups, default 3) on the same pair: one 600k-row
+//              catch-up lasts ~0.4 s, ~40 live batches, so its "p99" is nearly its maximum. The run's
+//              figures pool the episodes: rows/s over their summed time, latency percentiles over
+//              every live row sent during any of them (each episode is printed too).
 // Completion is detected cheaply (bench/support/node-progress.ts: the cloud's
 // tributary_stream_next_sn from /metrics and the edge's system.tasks acked_position, polled every
 // POLL_MS ms) and confirmed with count() once; at the end of a run the edge and the cloud must hold
@@ -46,7 +50,7 @@
 // an end-to-end row needs at least two (edge, then cloud) plus the view's read and the query's push.
 //
 // Run: npm run bench:sync [-- --runs N --rows N --outage-rows N --real-outage --outage-seconds S
-//      --live-seconds S --live-rate R --live-batch B --poll-ms MS --no-peer --cpu-prof]
+//      --live-seconds S --live-rate R --live-batch B --catchups K --poll-ms MS --no-peer --cpu-prof]
 // --cpu-prof: one run of the bulk phase only, both servers under `node --cpu-prof` (the edge is
 // restarted under the profiler after the preload, so its profile is the sync alone); prints the
 // top self-time functions of each. --cpu-prof-catchup: the same, but the backlog is OUTAGE_ROWS rows
@@ -74,13 +78,14 @@ const flags = parseFlags({
     'live-rate': 10_000,
     'live-batch': 100,
     'live-seconds': 10,
+    catchups: 3,
     'poll-ms': 10,
     'timeout-seconds': 300,
   },
   booleans: ['real-outage', 'no-peer', 'cpu-prof', 'cpu-prof-catchup'],
   usage:
     'npm run bench:sync -- [--runs N] [--rows N] [--batch-rows N] [--outage-rows N] [--real-outage] [--outage-seconds S] ' +
-    '[--live-rate R] [--live-batch B] [--live-seconds S] [--poll-ms MS] [--timeout-seconds S] [--no-peer] [--cpu-prof | --cpu-prof-catchup]',
+    '[--live-rate R] [--live-batch B] [--live-seconds S] [--catchups K] [--poll-ms MS] [--timeout-seconds S] [--no-peer] [--cpu-prof | --cpu-prof-catchup]',
 });
 const CPU_PROF_CATCHUP = flags.flag('cpu-prof-catchup');
 const CPU_PROF = flags.flag('cpu-prof') || CPU_PROF_CATCHUP;
@@ -93,6 +98,7 @@ const LIVE_RATE = flags.number('live-rate');
 const LIVE_BATCH = flags.number('live-batch');
 const OUTAGE_ROWS = REAL_OUTAGE ? OUTAGE_SECONDS * LIVE_RATE : flags.number('outage-rows');
 const LIVE_SECONDS = flags.number('live-seconds');
+const CATCHUPS = flags.number('catchups');
 const POLL_MS = flags.number('poll-ms');
 const TIMEOUT_MS = flags.number('timeout-seconds') * 1000;
 const NO_PEER = flags.flag('no-peer') || CPU_PROF;
@@ -216,7 +222,9 @@ interface OursRun {
   bulk: { rows: number; seconds: number; rowsPerSec: number; preloadRowsPerSec: number; edgeCpuS: number; cloudCpuS: number };
   e2e: { rows: number; seconds: number; rowsPerSec: number; insertRowsPerSec: number; lagAfterInsertS: number; edgeCpuS: number; cloudCpuS: number } | null;
   live: (LatencyStats & { ackP50ms: number; ackP99ms: number; sentRows: number; maxBehindMs: number }) | null;
-  catchup: {
+  /** All episodes of the run together: rows/s over their summed time, latencies pooled over their live rows. */
+  catchup: { episodes: number; backlogRows: number; seconds: number; rowsPerSec: number; liveDuring: LatencyStats; liveDuringDurable: LatencyStats; liveAfter: LatencyStats } | null;
+  catchups: {
     backlogRows: number;
     fillSeconds: number;
     seconds: number;
@@ -228,7 +236,7 @@ interface OursRun {
     outageRowsAge: LatencyStats;
     edgeCpuS: number;
     cloudCpuS: number;
-  } | null;
+  }[];
   exactlyOnce: { edge: { rows: number; statusSum: number }; cloud: { rows: number; statusSum: number }; same: boolean; retries: number };
 }
 
@@ -276,7 +284,7 @@ async function runOurs(run: number): Promise<OursRun> {
     if (CPU_PROF) {
       failed = false;
       const edgeHeld = await holdings(pair.edge.url, EDGE_STREAM);
-      return { bulk, e2e: null, live: null, catchup: null, exactlyOnce: { edge: edgeHeld, cloud: afterBulk, same: edgeHeld.rows === afterBulk.rows && edgeHeld.statusSum === afterBulk.statusSum, retries: (await taskStatus(pair.edge.url, VIEW)).retries } };
+      return { bulk, e2e: null, live: null, catchup: null, catchups: [], exactlyOnce: { edge: edgeHeld, cloud: afterBulk, same: edgeHeld.rows === afterBulk.rows && edgeHeld.statusSum === afterBulk.statusSum, retries: (await taskStatus(pair.edge.url, VIEW)).retries } };
     }
 
     // e2e: insert with the view running; until the cloud holds everything.
@@ -315,26 +323,40 @@ async function runOurs(run: number): Promise<OursRun> {
     // pauses would wait out the outage and count as a live latency).
     await sleep(SETTLE_MS);
 
-    // catch-up: pause, build the backlog, unpause with the writer still running.
-    await post(pair.edge.url, `SYSTEM PAUSE MATERIALIZED VIEW ${VIEW}`, '');
-    const pausedAt = epoch();
-    const cloudAtPause = await streamNextSn(pair.cloud.url, 'default', CLOUD_STREAM);
-    let fillSeconds = 0;
-    if (REAL_OUTAGE) await sleep(OUTAGE_SECONDS * 1000);
-    else fillSeconds = await insertAll(edgeClient, EDGE_STREAM, fillBatches, FILL_CONCURRENCY);
-    const edgeAtUnpause = await streamNextSn(pair.edge.url, 'default', EDGE_STREAM);
-    edgeCpu = cpuSeconds(pair.edge.child.pid);
-    cloudCpu = cpuSeconds(pair.cloud.child.pid);
-    t0 = performance.now();
-    await post(pair.edge.url, `SYSTEM UNPAUSE MATERIALIZED VIEW ${VIEW}`, '');
-    // Live rows are those sent once the edge has taken the UNPAUSE (the link is back); rows sent while
-    // the statement was on its way are outage rows, delivered with the backlog.
-    const unpausedAt = epoch();
-    await waitDelivered(pair, edgeAtUnpause, `the cloud to catch up to the ${edgeAtUnpause} rows the edge held at the unpause`);
-    const catchupSeconds = (performance.now() - t0) / 1000;
-    const caughtUpAt = epoch();
-    const catchupCpu = { edgeCpuS: round(cpuSeconds(pair.edge.child.pid) - edgeCpu, 2), cloudCpuS: round(cpuSeconds(pair.cloud.child.pid) - cloudCpu, 2) };
-    await sleep(RECOVER_MS + 500);
+    // catch-up, CATCHUPS times: pause, build the backlog, unpause with the writer still running.
+    interface Episode { pausedAt: number; unpausedAt: number; caughtUpAt: number; backlogRows: number; fillSeconds: number; seconds: number; edgeCpuS: number; cloudCpuS: number }
+    const episodes: Episode[] = [];
+    for (let k = 0; k < CATCHUPS; k++) {
+      await post(pair.edge.url, `SYSTEM PAUSE MATERIALIZED VIEW ${VIEW}`, '');
+      const pausedAt = epoch();
+      const cloudAtPause = await streamNextSn(pair.cloud.url, 'default', CLOUD_STREAM);
+      let fillSeconds = 0;
+      if (REAL_OUTAGE) await sleep(OUTAGE_SECONDS * 1000);
+      else fillSeconds = await insertAll(edgeClient, EDGE_STREAM, fillBatches, FILL_CONCURRENCY);
+      const edgeAtUnpause = await streamNextSn(pair.edge.url, 'default', EDGE_STREAM);
+      edgeCpu = cpuSeconds(pair.edge.child.pid);
+      cloudCpu = cpuSeconds(pair.cloud.child.pid);
+      t0 = performance.now();
+      await post(pair.edge.url, `SYSTEM UNPAUSE MATERIALIZED VIEW ${VIEW}`, '');
+      // Live rows are those sent once the edge has taken the UNPAUSE (the link is back); rows sent while
+      // the statement was on its way are outage rows, delivered with the backlog.
+      const unpausedAt = epoch();
+      await waitDelivered(pair, edgeAtUnpause, `the cloud to catch up to the ${edgeAtUnpause} rows the edge held at the unpause`);
+      const seconds = (performance.now() - t0) / 1000;
+      const caughtUpAt = epoch();
+      episodes.push({
+        pausedAt,
+        unpausedAt,
+        caughtUpAt,
+        backlogRows: edgeAtUnpause - cloudAtPause,
+        fillSeconds,
+        seconds,
+        edgeCpuS: round(cpuSeconds(pair.edge.child.pid) - edgeCpu, 2),
+        cloudCpuS: round(cpuSeconds(pair.cloud.child.pid) - cloudCpu, 2),
+      });
+      // Live rows after the catch-up (recovered latency), and a quiet gap before the next outage.
+      await sleep(RECOVER_MS + 500);
+    }
     await writer.stop();
     const sent = writer.rowsSent;
     const w = writer;
@@ -345,29 +367,41 @@ async function runOurs(run: number): Promise<OursRun> {
     });
     await probe.stop();
     probe = null;
-    const backlogRows = edgeAtUnpause - cloudAtPause;
     const ack = writer.ackStats();
     const live = { ...p.window(liveFrom, liveTo), ackP50ms: ack.p50ms, ackP99ms: ack.p99ms, sentRows: LatencyProbe.sentIn(w, LIVE_BATCH, liveFrom, liveTo), maxBehindMs: round(w.maxBehindMs, 1) };
+    const ranges = episodes.map((e) => [e.unpausedAt, e.caughtUpAt] as const);
     const catchup = {
-      backlogRows,
-      fillSeconds: round(fillSeconds, 3),
-      seconds: round(catchupSeconds, 3),
-      rowsPerSec: Math.round(backlogRows / catchupSeconds),
-      liveDuring: p.window(unpausedAt, caughtUpAt),
-      liveDuringDurable: p.window(unpausedAt, caughtUpAt, true),
-      liveAfter: p.window(caughtUpAt + 500, caughtUpAt + 500 + RECOVER_MS),
-      outageRowsAge: p.window(pausedAt, unpausedAt),
-      ...catchupCpu,
+      episodes: episodes.length,
+      backlogRows: episodes.reduce((a, e) => a + e.backlogRows, 0),
+      seconds: round(episodes.reduce((a, e) => a + e.seconds, 0), 3),
+      rowsPerSec: Math.round(episodes.reduce((a, e) => a + e.backlogRows, 0) / episodes.reduce((a, e) => a + e.seconds, 0)),
+      liveDuring: p.windows(ranges),
+      liveDuringDurable: p.windows(ranges, true),
+      liveAfter: p.windows(episodes.map((e) => [e.caughtUpAt + 500, e.caughtUpAt + 500 + RECOVER_MS] as const)),
     };
+    const catchups = episodes.map((e) => ({
+      backlogRows: e.backlogRows,
+      fillSeconds: round(e.fillSeconds, 3),
+      seconds: round(e.seconds, 3),
+      rowsPerSec: Math.round(e.backlogRows / e.seconds),
+      liveDuring: p.window(e.unpausedAt, e.caughtUpAt),
+      liveDuringDurable: p.window(e.unpausedAt, e.caughtUpAt, true),
+      liveAfter: p.window(e.caughtUpAt + 500, e.caughtUpAt + 500 + RECOVER_MS),
+      outageRowsAge: p.window(e.pausedAt, e.unpausedAt),
+      edgeCpuS: e.edgeCpuS,
+      cloudCpuS: e.cloudCpuS,
+    }));
     if (process.env.SYNC_TIMELINE !== undefined) {
       // Live latency by send time, in 50 ms steps from the unpause: where the catch-up delays live rows.
-      for (let from = unpausedAt - 100; from < caughtUpAt + 200; from += 50) {
-        const w = p.window(from, from + 50);
-        const d = p.window(from, from + 50, true);
-        const acks = writer.ackMs.filter((_, i) => writer!.ackSentAt[i]! >= from && writer!.ackSentAt[i]! < from + 50);
-        process.stderr.write(`  timeline ${round(from - unpausedAt)} ms: rows ${w.rows} p50 ${w.p50ms} p99 ${w.p99ms} max ${w.maxms} | durable p50 ${d.p50ms} | edge ack max ${round(Math.max(...acks), 1)}\n`);
+      for (const [k, { unpausedAt, caughtUpAt }] of episodes.entries()) {
+        process.stderr.write(`  catch-up ${k + 1}: unpaused at epoch ${unpausedAt.toFixed(1)}, caught up after ${round(caughtUpAt - unpausedAt)} ms\n`);
+        for (let from = unpausedAt - 100; from < caughtUpAt + 200; from += 50) {
+          const x = p.window(from, from + 50);
+          const d = p.window(from, from + 50, true);
+          const acks = w.ackMs.filter((_, i) => w.ackSentAt[i]! >= from && w.ackSentAt[i]! < from + 50);
+          process.stderr.write(`  timeline ${round(from - unpausedAt)} ms: rows ${x.rows} p50 ${x.p50ms} p99 ${x.p99ms} max ${x.maxms} | durable p50 ${d.p50ms} | edge ack max ${round(Math.max(...acks), 1)}\n`);
+        }
       }
-      process.stderr.write(`  caught up at ${round(caughtUpAt - unpausedAt)} ms\n`);
     }
     if (p.unknownRows > 0) throw new Error(`the probe saw ${p.unknownRows} rows with a _tp_time the writer never sent`);
 
@@ -382,6 +416,7 @@ async function runOurs(run: number): Promise<OursRun> {
       e2e,
       live,
       catchup,
+      catchups,
       exactlyOnce: { edge: edgeHeld, cloud: cloudHeld, same: edgeHeld.rows === cloudHeld.rows && edgeHeld.statusSum === cloudHeld.statusSum, retries: task.retries },
     };
   } finally {
@@ -411,6 +446,7 @@ console.log(
     batchRows: BATCH_ROWS,
     outage: REAL_OUTAGE ? { real: true, seconds: OUTAGE_SECONDS, rows: OUTAGE_ROWS } : { real: false, simulatedSeconds: round(OUTAGE_ROWS / LIVE_RATE, 1), rows: OUTAGE_ROWS, batchRows: LIVE_BATCH },
     live: { rowsPerSec: LIVE_RATE, batchRows: LIVE_BATCH, seconds: LIVE_SECONDS, warmupMs: WARMUP_MS },
+    catchupsPerRun: CATCHUPS,
     pollMs: POLL_MS,
     cpuProf: CPU_PROF_CATCHUP ? `bulk phase on a backlog of ${OUTAGE_ROWS} rows in ${LIVE_BATCH}-row batches` : CPU_PROF ? 'bulk phase' : false,
     fsync: 'server default (always)',
@@ -524,7 +560,7 @@ const fmt = (v: number | null, unit = '') => (v === null ? '—' : `${v.toLocale
 const verdict = (ok: boolean | null) => (ok === null ? '' : ok ? 'met' : 'NOT met');
 const peerCell = (v: number | null, ref: string) => (v !== null ? fmt(v, ' msgs/s') : `${ref} (reference, not measured)`);
 const rows: string[][] = [
-  [`metric (median of ${ours.length})`, 'Tributary', 'NATS JetStream mirror', 'ratio', 'target', ''],
+  [`metric (median of ${ours.length} runs; catch-up: ${CATCHUPS} per run, pooled)`, 'Tributary', 'NATS JetStream mirror', 'ratio', 'target', ''],
   ['bulk sync, view alone (rows/s)', fmt(bulkRate), peerCell(natsE2e, '85,000-98,000'), fmt(ratio(bulkRate, natsE2e), '×'), '≥ 1,000,000 and ≥ 10× NATS', verdict(bulkRate === null ? null : bulkRate >= TARGET.syncRowsPerSec && (natsE2e === null || bulkRate >= TARGET.toNats * natsE2e))],
   ['end to end, insert+sync (rows/s)', fmt(e2eRate), peerCell(natsE2e, '85,000-98,000'), fmt(ratio(e2eRate, natsE2e), '×'), '≥ 1,000,000 and ≥ 10× NATS', verdict(e2eRate === null ? null : e2eRate >= TARGET.syncRowsPerSec && (natsE2e === null || e2eRate >= TARGET.toNats * natsE2e))],
   ['catch-up after outage (rows/s)', fmt(catchRate), peerCell(natsCatch, '176,000-270,000 after first msg'), fmt(ratio(catchRate, natsCatch), '×'), '≥ 1,000,000', verdict(catchRate === null ? null : catchRate >= TARGET.catchupRowsPerSec)],

@@ -199,10 +199,15 @@ export class LatencyProbe {
    * (_tp_index_time, whole ms; needs the probe to select it second).
    */
   window(fromMs: number, toMs: number, durable = false): LatencyStats {
+    return this.windows([[fromMs, toMs]], durable);
+  }
+
+  /** The rows sent in any of the [from, to) ranges, pooled. */
+  windows(ranges: readonly (readonly [number, number])[], durable = false): LatencyStats {
     const values: number[] = [];
     const source = durable ? this.durableLatencies : this.latencies;
     for (let i = 0; i < this.sendTimes.length; i++) {
-      if (this.sendTimes[i] < fromMs || this.sendTimes[i] >= toMs) continue;
+      if (!ranges.some(([from, to]) => this.sendTimes[i] >= from && this.sendTimes[i] < to)) continue;
       for (let k = 0; k < this.counts[i]; k++) values.push(source[i]);
     }
     const sorted = Float64Array.from(values).sort();

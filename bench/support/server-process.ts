@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LAUNCH_NODE_FLAGS, withLaunchEnv } from '../../src/server/launch-settings.ts';
+import { launchNodeFlags, withLaunchEnv } from '../../src/server/launch-settings.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const START_TIMEOUT_MS = 30_000;
@@ -101,7 +101,7 @@ export interface TributaryServer extends Child {
 
 /** `tributary server --data-dir D --tcp-port 0 --http-port 0 --listen 127.0.0.1`; nodeArgs e.g. --cpu-prof. */
 export async function startTributary(dataDir: string, nodeArgs: readonly string[] = []): Promise<TributaryServer> {
-  const args = [...LAUNCH_NODE_FLAGS, ...nodeArgs, '--import', 'tsx', join(REPO_ROOT, 'src/cli/main.ts'), 'server', '--data-dir', dataDir, '--listen', '127.0.0.1', '--tcp-port', '0', '--http-port', '0'];
+  const args = [...launchNodeFlags(), ...nodeArgs, '--import', 'tsx', join(REPO_ROOT, 'src/cli/main.ts'), 'server', '--data-dir', dataDir, '--listen', '127.0.0.1', '--tcp-port', '0', '--http-port', '0'];
   // stdout is kept with stderr: the server writes nothing there, but node flags such as --trace-gc do.
   // The environment bin/tributary gives the server (malloc settings: src/server/launch-settings.ts).
   const child = spawn(process.execPath, args, { cwd: REPO_ROOT, env: withLaunchEnv(process.env), stdio: ['ignore', 'pipe', 'pipe'] });
