@@ -55,6 +55,7 @@
 // restarted under the profiler after the preload, so its profile is the sync alone); prints the
 // top self-time functions of each. --cpu-prof-catchup: the same, but the backlog is OUTAGE_ROWS rows
 // in live-shaped batches (LIVE_BATCH rows), as the catch-up phase has it (without the live writer). Env: BENCH_DIR (the disk), NATS_CLIENT=go|node, RUNS etc.
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Client, connect } from '../src/net/client.ts';
@@ -354,8 +355,9 @@ async function runOurs(run: number): Promise<OursRun> {
         edgeCpuS: round(cpuSeconds(pair.edge.child.pid) - edgeCpu, 2),
         cloudCpuS: round(cpuSeconds(pair.cloud.child.pid) - cloudCpu, 2),
       });
-      // Live rows after the catch-up (recovered latency), and a quiet gap before the next outage.
-      await sleep(RECOVER_MS + 500);
+      // Live rows after the catch-up (recovered latency); before the next outage, time for the
+      // window's last rows to arrive (a row still on the edge at the pause would wait out the outage).
+      await sleep(RECOVER_MS + 500 + (k + 1 < CATCHUPS ? SETTLE_MS : 0));
     }
     await writer.stop();
     const sent = writer.rowsSent;
@@ -428,7 +430,7 @@ async function runOurs(run: number): Promise<OursRun> {
 }
 
 async function runPeer(run: number): Promise<NatsResult> {
-  return runNatsPeer({
+  const result = await runNatsPeer({
     rows: ROWS,
     outageRows: OUTAGE_ROWS,
     client: NATS_CLIENT,
@@ -436,6 +438,10 @@ async function runPeer(run: number): Promise<NatsResult> {
     timeoutMs: 900_000,
     onLine: (line) => process.stderr.write(`  [nats run ${run}] ${line.slice(0, 200)}\n`),
   });
+  // JetStream leaves its stores (~400 MB) in the page cache, unsynced: without this the kernel writes
+  // them back ~30 s later, in the middle of our run, and our fsyncs queue behind that.
+  execFileSync('sync');
+  return result;
 }
 
 console.log(
