@@ -17,7 +17,8 @@
 // loaded on the first with the same rows (rows.mjs's JSON over HTTP, 10,000 per request); on the
 // second, timed: INSERT INTO rows SELECT * FROM remote('127.0.0.1:<first's native port>', default.rows)
 // (the request returns when the copy is done). NB ClickHouse 18.16 does not fsync the parts it
-// writes; its narrower Float32/UInt16 columns carry ~8 B/row less. The order of ours and
+// writes (the bench runs sync(1) after each of its copies, outside the timing, so that its write-back
+// does not land in a later timed copy); its narrower Float32/UInt16 columns carry ~8 B/row less. The order of ours and
 // ClickHouse's alternates between runs. Before the timed runs, WARMUP untimed copies of each system
 // (--warmup, default 1): node A is a long-running server whose copy path V8 has not compiled yet
 // when the bench starts (its first copy: 2.9-3.1M rows/s, later ones 3.5-4.3M), and ClickHouse gets
@@ -27,6 +28,7 @@
 // Run: npm run bench:migrate [-- --runs N --rows N --batch-rows N --poll-ms MS --no-clickhouse --cpu-prof]
 // --cpu-prof: one run of ours only, A (restarted under the profiler after its load) and B under
 // `node --cpu-prof`; prints the top self-time functions of each. Env: BENCH_DIR, RUNS, ROWS.
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect } from '../src/net/client.ts';
@@ -156,6 +158,9 @@ async function runClickHouse(ch1: ClickHouseServer, ch2: ClickHouseServer): Prom
   const seconds = (performance.now() - t0) / 1000;
   const count = Number((await post(ch2.url, 'SELECT count() FROM rows', '')).trim());
   if (count !== ROWS) throw new Error(`ClickHouse copy holds ${count} rows, expected ${ROWS}`);
+  // ClickHouse leaves the parts it wrote unsynced in the page cache; without this the kernel writes
+  // them back ~30 s later, during some later timed copy, whose fsyncs then queue behind it.
+  execFileSync('sync');
   return { rows: count, seconds: round(seconds, 3), rowsPerSec: Math.round(count / seconds), ch1CpuS: round(cpuSeconds(ch1.child.pid) - cpu1, 2), ch2CpuS: round(cpuSeconds(ch2.child.pid) - cpu2, 2) };
 }
 
