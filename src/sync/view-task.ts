@@ -43,6 +43,9 @@ export const CATCH_UP_SPLIT_ROWS = 50_000;
  * medians of 3, after the launch settings and direct reads): 8,192 rows × 2 in flight: catch-up
  * 2.45M rows/s, live p50/p99 during it 7.9/41.6 ms; 4,096 × 2: 1.71M, 6.7/23.6 ms; 8,192 × 1:
  * 1.92M, 5.4/27.9 ms; 4,096 × 1: 1.38-1.47M, 4.2/12.8-19.2 ms (4 sets); 2,048 × 1: 1.18M, 3.1/13.2 ms.
+ * Those single catch-ups held ~40 live batches each, so their p99 was their maximum. Pooled over 9
+ * catch-ups per set (3 runs × 3) and with the launcher's single-threaded GC on 2 CPUs
+ * (launch-settings.ts), 4,096 × 1 gives 1.63-1.66M rows/s and live p99 12.1-12.7 ms (2 sets).
  */
 export const CATCH_UP_GROUP_ROWS_MAX = 4_096;
 /** At most this many catch-up lanes at once (each outage that leaves a backlog may add one). */
