@@ -3,7 +3,7 @@
 // `tributary server` child processes on free loopback ports, both durable (the server's default
 // fsync = always), data under .bench-data/ (BENCH_DIR):
 //   node A holds streamA: ROWS rows of the peers' rows (bench/support/peer-rows.ts), loaded once;
-//   node B (fresh every run) runs, verbatim but for the host:
+//   node B runs, verbatim but for the host:
 //     CREATE STREAM streamA(<the same columns>)
 //     CREATE EXTERNAL STREAM streama_proton SETTINGS type='timeplus',hosts='127.0.0.1:<A native port>',stream='streamA'
 //     CREATE MATERIALIZED VIEW proton_to_tp_enterprise INTO streamA AS SELECT * FROM streama_proton WHERE _tp_time>earliest_ts()
@@ -11,6 +11,11 @@
 //   polled cheaply every POLL_MS ms (B's tributary_stream_next_sn from /metrics and the view's
 //   acked_position in system.tasks: bench/support/node-progress.ts) and confirmed afterwards: B's
 //   count() and sum(status) must equal A's (nothing lost, nothing twice).
+//   B is one long-running server, as ClickHouse's target is: after each copy it drops the view and
+//   both streams (ClickHouse's target drops its table), and the next copy creates them again. With
+//   --fresh-b every copy gets a new B process instead, whose V8 compiles the copy path during the
+//   copy (2-core VM, medians of 5: fresh B 1.00-1.09x ClickHouse; one B 1.27-1.68x, its copies
+//   3.6-6.1M rows/s as it warms up).
 // Baseline, same run: Debian's ClickHouse 18.16, two servers started the peer scripts' way
 // (bench/peers/clickhouse-up.sh, twice: ports PORT_BASE+21..23 and +24..26), 03-clickhouse.sh's
 // table verbatim (ts UInt64, device String, temp Float32, hum Float32, status UInt16, MergeTree)
@@ -25,7 +30,7 @@
 // the same (its first is within its run-to-run spread). They print as `"warmup": true` lines and
 // stay out of the medians. One JSON line per run, then medians, the ratio and a table.
 //
-// Run: npm run bench:migrate [-- --runs N --rows N --batch-rows N --poll-ms MS --no-clickhouse --cpu-prof]
+// Run: npm run bench:migrate [-- --runs N --warmup N --rows N --batch-rows N --poll-ms MS --no-clickhouse --cpu-prof --fresh-b]
 // --cpu-prof: one run of ours only, A (restarted under the profiler after its load) and B under
 // `node --cpu-prof`; prints the top self-time functions of each. Env: BENCH_DIR, RUNS, ROWS.
 import { execFileSync } from 'node:child_process';
@@ -52,8 +57,8 @@ import {
 
 const flags = parseFlags({
   numbers: { runs: 3, warmup: 1, rows: 1_000_000, 'batch-rows': 10_000, 'poll-ms': 10, 'timeout-seconds': 300 },
-  booleans: ['no-clickhouse', 'cpu-prof'],
-  usage: 'npm run bench:migrate -- [--runs N] [--warmup N] [--rows N] [--batch-rows N] [--poll-ms MS] [--timeout-seconds S] [--no-clickhouse] [--cpu-prof]',
+  booleans: ['no-clickhouse', 'cpu-prof', 'fresh-b'],
+  usage: 'npm run bench:migrate -- [--runs N] [--warmup N] [--rows N] [--batch-rows N] [--poll-ms MS] [--timeout-seconds S] [--no-clickhouse] [--cpu-prof] [--fresh-b]',
 });
 const CPU_PROF = flags.flag('cpu-prof');
 const RUNS = CPU_PROF ? 1 : flags.number('runs');
@@ -63,6 +68,8 @@ const BATCH_ROWS = flags.number('batch-rows');
 const POLL_MS = flags.number('poll-ms');
 const TIMEOUT_MS = flags.number('timeout-seconds') * 1000;
 const NO_CLICKHOUSE = flags.flag('no-clickhouse') || CPU_PROF;
+/** A new node B process for every copy (instead of one B that drops the copy's objects after it). */
+const FRESH_B = flags.flag('fresh-b');
 const TARGET_TO_CLICKHOUSE = 1.0;
 const REFERENCE_CLICKHOUSE = '1,900,000-2,900,000 rows/s';
 
@@ -107,14 +114,21 @@ const clickhouse: ClickHouseServer[] = [];
 let clickhouseReason = NO_CLICKHOUSE ? 'skipped (--no-clickhouse / --cpu-prof)' : '';
 const chScratch = NO_CLICKHOUSE ? null : benchDir('migrate-peers');
 const bDirs: string[] = [];
+let nodeB: TributaryServer | null = null;
 
-async function runOurs(run: number, a: TributaryServer, aHeld: { rows: number; statusSum: number }): Promise<OursRun> {
-  const dirB = benchDir(`migrate-b-r${run}`);
-  bDirs.push(dirB);
-  const b = await startTributary(dirB, profArgs('b')).catch((error: unknown) => {
-    rmSync(dirB, { recursive: true, force: true });
-    throw error;
-  });
+async function runOurs(run: number, a: TributaryServer, aHeld: { rows: number; statusSum: number }, longRunningB: TributaryServer | null): Promise<OursRun> {
+  let b: TributaryServer;
+  let dirB: string | null = null;
+  if (longRunningB !== null) b = longRunningB;
+  else {
+    const dir = benchDir(`migrate-b-r${run}`);
+    dirB = dir;
+    bDirs.push(dir);
+    b = await startTributary(dir, profArgs('b')).catch((error: unknown) => {
+      rmSync(dir, { recursive: true, force: true });
+      throw error;
+    });
+  }
   try {
     await post(b.url, `CREATE STREAM streamA(${COLUMNS})`, '');
     await post(b.url, `CREATE EXTERNAL STREAM streama_proton SETTINGS type='timeplus',hosts='127.0.0.1:${a.tcpPort}',stream='streamA'`, '');
@@ -142,9 +156,14 @@ async function runOurs(run: number, a: TributaryServer, aHeld: { rows: number; s
     if (!same) throw new Error(`B holds ${bHeld.rows} rows (sum(status) ${bHeld.statusSum}), A ${aHeld.rows} (${aHeld.statusSum})`);
     return { rows: ROWS, seconds: round(seconds, 3), rowsPerSec: Math.round(ROWS / seconds), createViewMs: round(createViewMs, 1), ...cpu, same, retries: task.retries };
   } finally {
-    const code = await b.stop();
-    if (code !== 0) console.error(`node B exited with ${code}:\n${b.log().slice(-2000)}`);
-    rmSync(dirB, { recursive: true, force: true });
+    if (dirB === null) {
+      // The long-running B drops what the copy made, as ClickHouse's target drops its table.
+      for (const statement of [`DROP VIEW IF EXISTS ${VIEW}`, 'DROP STREAM IF EXISTS streamA', 'DROP STREAM IF EXISTS streama_proton']) await post(b.url, statement, '');
+    } else {
+      const code = await b.stop();
+      if (code !== 0) console.error(`node B exited with ${code}:\n${b.log().slice(-2000)}`);
+      rmSync(dirB, { recursive: true, force: true });
+    }
   }
 }
 
@@ -187,6 +206,11 @@ try {
     await nodeA.stop();
     nodeA = await startTributary(dirA, profArgs('a'));
   }
+  if (!FRESH_B) {
+    const dir = benchDir('migrate-b');
+    bDirs.push(dir);
+    nodeB = await startTributary(dir, profArgs('b'));
+  }
   const aHeld = await holdings(nodeA.url, 'streamA');
   if (aHeld.rows !== ROWS) throw new Error(`node A holds ${aHeld.rows} rows after the load, expected ${ROWS}`);
 
@@ -214,6 +238,7 @@ try {
       bench: 'migrate',
       runs: RUNS,
       warmup: WARMUP,
+      nodeB: FRESH_B ? 'a new process for every copy (--fresh-b)' : 'one process for all copies; each copy\'s objects dropped after it',
       rows: ROWS,
       batchRows: BATCH_ROWS,
       pollMs: POLL_MS,
@@ -232,7 +257,7 @@ try {
     const chFirst = clickhouse.length === 2 && run % 2 === 0;
     let ch: ClickHouseRun | null = null;
     if (chFirst) ch = await runClickHouse(clickhouse[0], clickhouse[1]);
-    const mine = await runOurs(run, nodeA, aHeld);
+    const mine = await runOurs(run, nodeA, aHeld, nodeB);
     if (clickhouse.length === 2 && !chFirst) ch = await runClickHouse(clickhouse[0], clickhouse[1]);
     if (!warmup) ours.push(mine);
     if (ch !== null && !warmup) theirs.push(ch);
@@ -252,6 +277,10 @@ try {
   if (nodeA !== null) {
     const code = await nodeA.stop();
     if (code !== 0) console.error(`node A exited with ${code}:\n${nodeA.log().slice(-2000)}`);
+  }
+  if (nodeB !== null) {
+    const code = await nodeB.stop();
+    if (code !== 0) console.error(`node B exited with ${code}:\n${nodeB.log().slice(-2000)}`);
   }
   for (const ch of clickhouse) await ch.stop();
   agent.destroy();
