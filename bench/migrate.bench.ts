@@ -33,7 +33,6 @@
 // Run: npm run bench:migrate [-- --runs N --warmup N --rows N --batch-rows N --poll-ms MS --no-clickhouse --cpu-prof --fresh-b]
 // --cpu-prof: one run of ours only, A (restarted under the profiler after its load) and B under
 // `node --cpu-prof`; prints the top self-time functions of each. Env: BENCH_DIR, RUNS, ROWS.
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect } from '../src/net/client.ts';
@@ -47,6 +46,7 @@ import {
   agent,
   type ClickHouseServer,
   cpuSeconds,
+  flushPeerWrites,
   loadavg,
   post,
   startClickHouse,
@@ -177,9 +177,7 @@ async function runClickHouse(ch1: ClickHouseServer, ch2: ClickHouseServer): Prom
   const seconds = (performance.now() - t0) / 1000;
   const count = Number((await post(ch2.url, 'SELECT count() FROM rows', '')).trim());
   if (count !== ROWS) throw new Error(`ClickHouse copy holds ${count} rows, expected ${ROWS}`);
-  // ClickHouse leaves the parts it wrote unsynced in the page cache; without this the kernel writes
-  // them back ~30 s later, during some later timed copy, whose fsyncs then queue behind it.
-  execFileSync('sync');
+  flushPeerWrites(); // the parts ClickHouse just wrote
   return { rows: count, seconds: round(seconds, 3), rowsPerSec: Math.round(count / seconds), ch1CpuS: round(cpuSeconds(ch1.child.pid) - cpu1, 2), ch2CpuS: round(cpuSeconds(ch2.child.pid) - cpu2, 2) };
 }
 

@@ -55,7 +55,6 @@
 // restarted under the profiler after the preload, so its profile is the sync alone); prints the
 // top self-time functions of each. --cpu-prof-catchup: the same, but the backlog is OUTAGE_ROWS rows
 // in live-shaped batches (LIVE_BATCH rows), as the catch-up phase has it (without the live writer). Env: BENCH_DIR (the disk), NATS_CLIENT=go|node, RUNS etc.
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Client, connect } from '../src/net/client.ts';
@@ -67,7 +66,7 @@ import { type NatsResult, runNatsPeer, stopNatsPeers } from './support/nats-peer
 import { holdings, streamNextSn, taskStatus } from './support/node-progress.ts';
 import { checkAgainstPeerRows, peerBatch } from './support/peer-rows.ts';
 import { benchDir, median, SENSOR_COLUMNS } from './support/sensor-batches.ts';
-import { agent, cpuSeconds, loadavg, post, startTributary, stopChildrenOnSignal, type TributaryServer } from './support/server-process.ts';
+import { agent, cpuSeconds, flushPeerWrites, loadavg, post, startTributary, stopChildrenOnSignal, type TributaryServer } from './support/server-process.ts';
 
 const flags = parseFlags({
   numbers: {
@@ -372,11 +371,13 @@ async function runOurs(run: number): Promise<OursRun> {
     const ack = writer.ackStats();
     const live = { ...p.window(liveFrom, liveTo), ackP50ms: ack.p50ms, ackP99ms: ack.p99ms, sentRows: LatencyProbe.sentIn(w, LIVE_BATCH, liveFrom, liveTo), maxBehindMs: round(w.maxBehindMs, 1) };
     const ranges = episodes.map((e) => [e.unpausedAt, e.caughtUpAt] as const);
+    const backlogRows = episodes.reduce((a, e) => a + e.backlogRows, 0);
+    const catchupSeconds = episodes.reduce((a, e) => a + e.seconds, 0);
     const catchup = {
       episodes: episodes.length,
-      backlogRows: episodes.reduce((a, e) => a + e.backlogRows, 0),
-      seconds: round(episodes.reduce((a, e) => a + e.seconds, 0), 3),
-      rowsPerSec: Math.round(episodes.reduce((a, e) => a + e.backlogRows, 0) / episodes.reduce((a, e) => a + e.seconds, 0)),
+      backlogRows,
+      seconds: round(catchupSeconds, 3),
+      rowsPerSec: Math.round(backlogRows / catchupSeconds),
       liveDuring: p.windows(ranges),
       liveDuringDurable: p.windows(ranges, true),
       liveAfter: p.windows(episodes.map((e) => [e.caughtUpAt + 500, e.caughtUpAt + 500 + RECOVER_MS] as const)),
@@ -438,9 +439,7 @@ async function runPeer(run: number): Promise<NatsResult> {
     timeoutMs: 900_000,
     onLine: (line) => process.stderr.write(`  [nats run ${run}] ${line.slice(0, 200)}\n`),
   });
-  // JetStream leaves its stores (~400 MB) in the page cache, unsynced: without this the kernel writes
-  // them back ~30 s later, in the middle of our run, and our fsyncs queue behind that.
-  execFileSync('sync');
+  flushPeerWrites(); // JetStream's ~400 MB of stores
   return result;
 }
 

@@ -5,7 +5,7 @@
 // Every wait is bounded; every process is stopped by its own pid (TERM, then KILL).
 // stopChildrenOnSignal() makes a SIGINT/SIGTERM to the bench stop every child it started (by pid)
 // before it exits; the 'exit' hook below covers the other ways out.
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
@@ -91,6 +91,15 @@ export function loadavg(): string {
   } catch {
     return '?';
   }
+}
+
+/**
+ * sync(1), after a peer that does not fsync (NATS JetStream, ClickHouse 18.16) and outside any
+ * timing: otherwise the kernel writes its pages back ~30 s later, during some later timed run of
+ * ours, whose fsyncs then queue behind that write-back.
+ */
+export function flushPeerWrites(): void {
+  execFileSync('sync');
 }
 
 export interface TributaryServer extends Child {
